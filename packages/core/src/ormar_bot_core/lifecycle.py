@@ -1,0 +1,210 @@
+"""A bot's database lifecycle, for any discord.py-style fork.
+
+The sequence lives here once; a fork package only mixes :class:`OrmarBotMixin` into its
+``commands.Bot``. Bots whose base class cannot change get the same behaviour from :func:`attach`.
+
+- **Start**: the database connects at the beginning of ``login()``, before the fork's own setup
+  (discord.py's ``setup_hook``, extension loading) and before the gateway connection, so no event
+  handler can run before the database is ready. Reconnects and repeated ``on_connect`` leave it as
+  it is.
+- **Close**: the fork's own ``close()`` runs first (extensions and cogs unloaded, ``on_close``
+  listeners started); then the work begun during shutdown is awaited (tasks spawned by a sync
+  ``cog_unload`` or by listeners); then running queries finish and the database disconnects.
+  ``close()`` returns only after that.
+- **SIGTERM** (systemd, container stops) triggers the same close, when the bot runs in the main
+  thread and nobody else handles that signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from .manager import OrmarManager
+
+__all__ = ["BotLifecycle", "OrmarBotMixin", "attach"]
+
+logger = logging.getLogger(__name__)
+
+CloseCallable = Callable[[], Awaitable[None]]
+
+
+class _Bot(Protocol):
+    async def login(self, token: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class BotLifecycle:
+    """Ties an :class:`~ormar_bot_core.OrmarManager` to a bot's login and close.
+
+    :param manager: the database to manage.
+    :param shutdown_timeout: seconds ``close()`` waits for work begun during shutdown.
+    :param handle_sigterm: close the bot gracefully on SIGTERM.
+    """
+
+    def __init__(
+        self,
+        manager: OrmarManager,
+        *,
+        shutdown_timeout: float = 10.0,
+        handle_sigterm: bool = True,
+    ) -> None:
+        self.manager = manager
+        self.shutdown_timeout = shutdown_timeout
+        self.handle_sigterm = handle_sigterm
+        self._closing: asyncio.Future[None] | None = None
+
+    async def login(self, fork_login: Callable[[], Awaitable[None]], bot_close: CloseCallable) -> None:
+        """Connect the database, then run the fork's ``login()``."""
+        self._closing = None
+        await self.manager.start()
+        if self.handle_sigterm:
+            _close_on_sigterm(bot_close)
+        await fork_login()
+
+    async def close(self, fork_close: CloseCallable) -> None:
+        """Run the fork's ``close()``, wait for shutdown work, then close the database.
+
+        Concurrent and repeated calls wait for the first one.
+        """
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
+            return
+        closing = self._closing = asyncio.get_running_loop().create_future()
+        started_before = asyncio.all_tasks()
+        try:
+            await fork_close()
+        finally:
+            try:
+                await self._wait_for_shutdown_work(started_before)
+            finally:
+                try:
+                    await self.manager.close()
+                finally:
+                    closing.set_result(None)
+
+    async def _wait_for_shutdown_work(self, started_before: set[asyncio.Task[Any]]) -> None:
+        # Work spawned during shutdown can spawn more work: wait until no new task appears.
+        deadline = time.monotonic() + self.shutdown_timeout
+        this_task = asyncio.current_task()
+        while True:
+            spawned = {
+                task
+                for task in asyncio.all_tasks()
+                if task not in started_before and task is not this_task and not task.done()
+            }
+            if not spawned:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                logger.warning(
+                    "Closing the database while %d tasks started during shutdown still run: %s",
+                    len(spawned),
+                    ", ".join(sorted(task.get_name() for task in spawned)),
+                )
+                return
+            await asyncio.wait(spawned, timeout=remaining)
+
+
+class OrmarBotMixin:
+    """Mix into a fork's ``commands.Bot`` (before it) to give the bot a managed database.
+
+    The bot gains ``_ormar``, its :class:`~ormar_bot_core.OrmarManager`.
+
+    :param command_prefix: passed on to the fork's ``Bot``.
+    :param database_url: a database URL, or an :class:`~ormar_bot_core.OrmarManager` built with
+        your own options.
+    :param shutdown_timeout: seconds ``close()`` waits for work begun during shutdown.
+    :param handle_sigterm: close the bot gracefully on SIGTERM.
+    """
+
+    _ormar: OrmarManager
+    _ormar_lifecycle: BotLifecycle
+
+    def __init__(
+        self,
+        command_prefix: Any,
+        database_url: str | OrmarManager,
+        *args: Any,
+        shutdown_timeout: float = 10.0,
+        handle_sigterm: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(command_prefix, *args, **kwargs)
+        manager = _as_manager(database_url)
+        self._ormar = manager
+        self._ormar_lifecycle = BotLifecycle(
+            manager, shutdown_timeout=shutdown_timeout, handle_sigterm=handle_sigterm
+        )
+
+    async def login(self, token: str) -> None:
+        fork_login = super().login  # type: ignore[misc]
+        await self._ormar_lifecycle.login(lambda: fork_login(token), self.close)
+
+    async def close(self) -> None:
+        await self._ormar_lifecycle.close(super().close)  # type: ignore[misc]
+
+
+def attach(
+    bot: Any,
+    database_url: str | OrmarManager,
+    *,
+    shutdown_timeout: float = 10.0,
+    handle_sigterm: bool = True,
+) -> OrmarManager:
+    """Give an existing bot instance a managed database, without changing its class.
+
+    Sets ``bot._ormar`` and wraps the instance's ``login`` and ``close`` so the database follows
+    the bot's life exactly as with the packaged ``Bot`` classes. Call it before the bot starts.
+
+    :returns: the bot's :class:`~ormar_bot_core.OrmarManager`.
+    """
+    if isinstance(getattr(bot, "_ormar_lifecycle", None), BotLifecycle):
+        raise TypeError(f"{bot!r} already has a database attached")
+    manager = _as_manager(database_url)
+    lifecycle = BotLifecycle(
+        manager, shutdown_timeout=shutdown_timeout, handle_sigterm=handle_sigterm
+    )
+    fork_login: Callable[[str], Awaitable[None]] = bot.login
+    fork_close: CloseCallable = bot.close
+
+    async def login(token: str) -> None:
+        await lifecycle.login(lambda: fork_login(token), bot.close)
+
+    async def close() -> None:
+        await lifecycle.close(fork_close)
+
+    bot._ormar = manager
+    bot._ormar_lifecycle = lifecycle
+    bot.login = login
+    bot.close = close
+    return manager
+
+
+def _as_manager(database: str | OrmarManager) -> OrmarManager:
+    return database if isinstance(database, OrmarManager) else OrmarManager(database)
+
+
+def _close_on_sigterm(close: CloseCallable) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    current = signal.getsignal(signal.SIGTERM)
+    # asyncio's own handlers show up as its no-op function; anything else belongs to the user.
+    if current not in (signal.SIG_DFL, None) and getattr(current, "__name__", "") != "_sighandler_noop":
+        return
+    loop = asyncio.get_running_loop()
+
+    def on_sigterm() -> None:
+        logger.info("SIGTERM received: closing the bot")
+        loop.create_task(close(), name="ormar-bot: close on SIGTERM")
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows event loops
+        pass

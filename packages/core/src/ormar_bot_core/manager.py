@@ -1,0 +1,275 @@
+"""The manager: one database URL, one connection for every app, and its start and close."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import ormar
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from .apps import OrmarApp
+from .connection import SharedDatabase
+from .errors import ConfigurationError, DatabaseUnavailableError
+from .urls import mask_url, resolve_url
+
+__all__ = ["DEFAULT_SQLITE_PRAGMAS", "OrmarManager"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SQLITE_PRAGMAS: Mapping[str, str | int] = {
+    "journal_mode": "WAL",
+    "synchronous": "NORMAL",
+    "busy_timeout": 30_000,
+    "foreign_keys": "ON",
+}
+"""PRAGMAs set on every SQLite connection: readers never block the writer, commits are fast and
+still durable against a crashing process, writers wait for each other instead of failing with
+"database is locked", and foreign keys are enforced."""
+
+_PRAGMA_WORD = re.compile(r"-?\w+\Z")
+_RETRY_FIRST_DELAY = 0.1
+_RETRY_MAX_DELAY = 1.0
+
+
+class OrmarManager:
+    """Owns the database connection that every app model uses.
+
+    .. code-block:: python
+
+        manager = OrmarManager("sqlite:///db.sqlite")
+        await manager.start()
+        ...
+        await manager.close()
+
+    :param database_url: ``sqlite:///path``, ``sqlite://`` (in memory), ``postgresql://…``,
+        ``mysql://…`` or ``mariadb://…``, with or without a driver; the async driver is chosen
+        for you.
+    :param start_timeout: seconds :meth:`start` keeps trying to reach the database before it
+        raises :class:`~ormar_bot_core.errors.DatabaseUnavailableError`.
+    :param close_timeout: seconds :meth:`close` lets running queries finish before disconnecting.
+    :param sqlite_pragmas: PRAGMAs merged over :data:`DEFAULT_SQLITE_PRAGMAS`; a value of ``None``
+        leaves that PRAGMA at SQLite's default.
+    :param force_rollback: run everything in one transaction that is rolled back at close
+        (tests).
+    :param engine_options: passed to :func:`sqlalchemy.ext.asyncio.create_async_engine`
+        (``pool_size``, ``echo``, …).
+    """
+
+    def __init__(
+        self,
+        database_url: str | URL,
+        *,
+        start_timeout: float = 10.0,
+        close_timeout: float = 10.0,
+        sqlite_pragmas: Mapping[str, str | int | None] | None = None,
+        force_rollback: bool = False,
+        **engine_options: Any,
+    ) -> None:
+        self.database_url = database_url
+        """The URL as given."""
+        self.url, self._backend = resolve_url(database_url)
+        """The URL with its async driver, as the engine uses it."""
+        self.start_timeout = start_timeout
+        self.close_timeout = close_timeout
+        self._sqlite_pragmas = _merge_pragmas(sqlite_pragmas)
+        self._force_rollback = force_rollback
+        self._engine_options = engine_options
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"OrmarManager({mask_url(self.url)!r})"
+
+    @property
+    def database(self) -> SharedDatabase:
+        """The :class:`ormar.DatabaseConnection` every app model uses."""
+        return OrmarApp.database
+
+    @property
+    def apps(self) -> Mapping[str, ormar.OrmarConfig]:
+        """Every declared app's config, by app name."""
+        return {name: app.config for name, app in OrmarApp.registered().items()}
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._backend.dialect == "sqlite"
+
+    async def start(self) -> None:
+        """Connect, and return once the database answers. Does nothing if already connected.
+
+        Concurrent callers wait for the same connection attempt.
+
+        :raises DatabaseUnavailableError: the database did not answer within ``start_timeout``.
+        """
+        async with self._loop_lock():
+            database = self.database
+            if database.is_connected:
+                if database.owner is not self:
+                    raise ConfigurationError(
+                        f"Another manager ({database.owner!r}) is connected: close it before "
+                        f"starting {self!r}."
+                    )
+                return
+            database.configure(
+                self,
+                self.url.render_as_string(hide_password=False),
+                self._create_engine,
+                force_rollback=self._force_rollback,
+            )
+            await self._connect_and_ping(database)
+            logger.info("Connected to %s", mask_url(self.url))
+
+    async def close(self) -> None:
+        """Let running queries finish (up to ``close_timeout``), then disconnect.
+
+        Does nothing if not connected; concurrent callers wait for the same close.
+        """
+        async with self._loop_lock():
+            database = self.database
+            if not database.is_connected or database.owner is not self:
+                return
+            try:
+                if not await database.wait_idle(self.close_timeout):
+                    logger.warning(
+                        "Closing %s with %d queries still running after %.1fs",
+                        mask_url(self.url),
+                        database.in_flight,
+                        self.close_timeout,
+                    )
+            finally:
+                await database.disconnect()
+            logger.info("Disconnected from %s", mask_url(self.url))
+
+    async def __aenter__(self) -> OrmarManager:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def _loop_lock(self) -> asyncio.Lock:
+        # A bot may be run more than once in one process, each time on a new event loop.
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
+
+    def _create_engine(self) -> AsyncEngine:
+        options = dict(self._engine_options)
+        if self.is_sqlite:
+            if self.url.database in (None, "", ":memory:"):
+                # One connection for the whole process: each connection to ":memory:" would
+                # be a database of its own. Queries take turns on it.
+                options.setdefault("poolclass", AsyncAdaptedQueuePool)
+                options.setdefault("pool_size", 1)
+                options.setdefault("max_overflow", 0)
+                options.setdefault("pool_timeout", 60)
+            else:
+                options.setdefault("pool_size", 5)
+                options.setdefault("max_overflow", 10)
+                options.setdefault("pool_timeout", 60)
+        else:
+            options.setdefault("pool_size", 5)
+            options.setdefault("max_overflow", 10)
+            options.setdefault("pool_pre_ping", True)
+        engine = create_async_engine(self.url, **options)
+        if self.is_sqlite:
+            self._install_pragmas(engine)
+        return engine
+
+    def _install_pragmas(self, engine: AsyncEngine) -> None:
+        pragmas = [f"PRAGMA {name}={value}" for name, value in self._sqlite_pragmas.items()]
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                for pragma in pragmas:
+                    cursor.execute(pragma)
+            finally:
+                cursor.close()
+
+    async def _connect_and_ping(self, database: SharedDatabase) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        delay = _RETRY_FIRST_DELAY
+        while True:
+            await database.connect()
+            try:
+                remaining = max(deadline - time.monotonic(), 0.001)
+                await asyncio.wait_for(self._ping(database.engine), timeout=remaining)
+                return
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                await database.disconnect()
+                raise
+            except Exception as error:  # noqa: BLE001 - every failure becomes one clear error
+                await database.disconnect()
+                retry = _is_transient(error) and time.monotonic() + delay < deadline
+                if not retry:
+                    raise self._unavailable(error) from None
+                logger.info("Waiting for %s: %s", mask_url(self.url), _describe(error))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX_DELAY)
+
+    @staticmethod
+    async def _ping(engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def _unavailable(self, error: BaseException) -> DatabaseUnavailableError:
+        reason = _describe(error)
+        if self.url.password:
+            reason = reason.replace(str(self.url.password), "***")
+        return DatabaseUnavailableError(
+            f"Cannot use the database at {mask_url(self.url)!r}: {reason}. Check that the "
+            "database server runs and that the URL's host, port, user, password and database "
+            "name are right."
+        )
+
+
+def _merge_pragmas(overrides: Mapping[str, str | int | None] | None) -> dict[str, str | int]:
+    merged: dict[str, str | int | None] = {**DEFAULT_SQLITE_PRAGMAS, **(overrides or {})}
+    for name, value in merged.items():
+        if not _PRAGMA_WORD.match(name) or (value is not None and not _PRAGMA_WORD.match(str(value))):
+            raise ConfigurationError(
+                f"Invalid SQLite PRAGMA {name}={value!r}: names and values are single words or "
+                "numbers."
+            )
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Whether ``error`` means the server is not reachable yet (worth retrying)."""
+    if isinstance(error, TimeoutError | OSError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        cause = error.orig
+        if isinstance(cause, OSError):
+            return True
+        # MySQL/MariaDB client codes for "cannot connect" and "server has gone away".
+        code = cause.args[0] if cause is not None and cause.args else None
+        if code in {2002, 2003, 2006, 2013}:
+            return True
+        return "starting up" in str(cause) or "shutting down" in str(cause)
+    cause = error.__cause__
+    return cause is not None and _is_transient(cause)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    text_ = str(error).strip().splitlines()
+    detail = text_[0] if text_ else type(error).__name__
+    return f"{type(error).__name__}: {detail}"

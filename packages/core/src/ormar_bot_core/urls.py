@@ -1,0 +1,98 @@
+"""Database URLs: parsing, choosing the async driver, and masking passwords.
+
+Users write URLs the way they always have (``sqlite:///db.sqlite``, ``postgres://…``,
+``mysql+pymysql://…``); ormar needs an async driver, so the URL is rewritten to the async driver of
+its database. SQLAlchemy's own :class:`~sqlalchemy.engine.URL` does the parsing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from .errors import DatabaseURLError, MissingDriverError
+
+__all__ = ["Backend", "mask_url", "resolve_url"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A database family ormar-bot supports, with the async drivers it can use."""
+
+    dialect: str
+    default_driver: str
+    async_drivers: frozenset[str]
+    extra: str | None
+    """The ``ormar-bot-core`` extra that installs the default driver (``None``: always installed)."""
+
+
+_SQLITE = Backend("sqlite", "aiosqlite", frozenset({"aiosqlite"}), None)
+_POSTGRESQL = Backend("postgresql", "asyncpg", frozenset({"asyncpg", "psycopg"}), "postgresql")
+_MYSQL = Backend("mysql", "aiomysql", frozenset({"aiomysql", "asyncmy"}), "mysql")
+_MARIADB = Backend("mariadb", "aiomysql", frozenset({"aiomysql", "asyncmy"}), "mysql")
+
+_BACKENDS = {
+    "sqlite": _SQLITE,
+    "postgresql": _POSTGRESQL,
+    "postgres": _POSTGRESQL,
+    "mysql": _MYSQL,
+    "mariadb": _MARIADB,
+}
+
+# SQLAlchemy names drivers after their distribution, the import check needs the module.
+_DRIVER_MODULES = {"psycopg": "psycopg"}
+
+_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/?#@]*:)(?P<password>[^@/?#]*)@")
+
+
+def mask_url(url: str | URL) -> str:
+    """Return ``url`` as text with its password replaced by ``***``.
+
+    Works on URLs SQLAlchemy cannot parse too, so even an error about a broken URL never shows
+    the password.
+    """
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    return _PASSWORD_IN_URL.sub(r"\g<head>***@", url)
+
+
+def resolve_url(database_url: str | URL) -> tuple[URL, Backend]:
+    """Parse ``database_url`` and return it with the async driver ormar needs.
+
+    :raises DatabaseURLError: the URL cannot be parsed or names an unsupported database.
+    :raises MissingDriverError: the async driver is not installed.
+    """
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"Cannot parse the database URL {mask_url(str(database_url))!r}: expected a URL such as "
+            "'sqlite:///bot.sqlite' or 'postgresql://user:password@host/dbname'."
+        ) from None
+
+    dialect, _, driver = url.drivername.partition("+")
+    backend = _BACKENDS.get(dialect)
+    if backend is None:
+        raise DatabaseURLError(
+            f"Unsupported database {dialect!r} in URL {mask_url(url)!r}: use sqlite, postgresql, "
+            "mysql or mariadb."
+        )
+    async_driver = driver if driver in backend.async_drivers else backend.default_driver
+    _require_driver(async_driver, backend, url)
+    return url.set(drivername=f"{backend.dialect}+{async_driver}"), backend
+
+
+def _require_driver(driver: str, backend: Backend, url: URL) -> None:
+    module = _DRIVER_MODULES.get(driver, driver)
+    if importlib.util.find_spec(module) is not None:
+        return
+    install = (
+        f'pip install "ormar-bot-core[{backend.extra}]"' if backend.extra else f"pip install {driver}"
+    )
+    raise MissingDriverError(
+        f"The async driver {driver!r} needed for {mask_url(url)!r} is not installed: run {install}."
+    )
