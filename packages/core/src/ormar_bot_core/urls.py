@@ -46,7 +46,7 @@ _BACKENDS = {
 # SQLAlchemy names drivers after their distribution, the import check needs the module.
 _DRIVER_MODULES = {"psycopg": "psycopg"}
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/?#@]*:)(?P<password>[^@/?#]*)@")
+_PASSWORD_IN_URL = re.compile(r"(?P<head>//[^:/?#@]*:)(?P<password>[^@/?#]*)@")
 
 
 def mask_url(url: str | URL) -> str:
