@@ -180,6 +180,11 @@ class OrmarManager:
         else:
             options.setdefault("pool_size", 5)
             options.setdefault("max_overflow", 10)
+            # A burst of queries (thousands of tasks at once) queues for the 15 connections;
+            # the last ones in line must wait their turn rather than fail after the 30 s default.
+            options.setdefault("pool_timeout", 60)
+            # Connections left over from before a server restart are replaced on checkout
+            # instead of failing the next query.
             options.setdefault("pool_pre_ping", True)
         engine = create_async_engine(self.url, **options)
         if self.is_sqlite:
@@ -246,30 +251,65 @@ def _merge_pragmas(overrides: Mapping[str, str | int | None] | None) -> dict[str
     return {name: value for name, value in merged.items() if value is not None}
 
 
+# PostgreSQL SQLSTATEs that mean "not now" rather than "never": the server is shutting down,
+# crashed, still starting (or recovering), or out of connection slots. Class 08 (connection
+# exception) is checked as a whole.
+_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# MySQL/MariaDB codes with the same meaning. Server: too many connections, shutdown in
+# progress. Client: cannot connect (socket, TCP), unknown host (a container's name resolves
+# once it runs; PostgreSQL's DNS failure is an OSError and retried too), server has gone
+# away, lost connection.
+_TRANSIENT_MYSQL_CODES = frozenset({1040, 1053, 2002, 2003, 2005, 2006, 2013})
+_MYSQL_DRIVERS = frozenset({"pymysql", "aiomysql", "asyncmy", "MySQLdb"})
+
+
 def _is_transient(error: BaseException) -> bool:
-    """Whether ``error`` means the server is not reachable yet (worth retrying)."""
-    if isinstance(error, TimeoutError | OSError):
-        return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
+    """Whether ``error`` means the server is not reachable yet (worth retrying).
+
+    Wrong credentials, a missing database and other answers from a running server are not:
+    waiting cannot fix them, so :meth:`OrmarManager.start` reports them at once. The whole
+    chain is looked at, because SQLAlchemy wraps the driver's error (sometimes twice).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TimeoutError | OSError):
             return True
-        cause = error.orig
-        if isinstance(cause, OSError):
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        # MySQL/MariaDB client codes for "cannot connect" and "server has gone away".
-        code = cause.args[0] if cause is not None and cause.args else None
-        if code in {2002, 2003, 2006, 2013}:
+        sqlstate = getattr(current, "sqlstate", None)
+        if isinstance(sqlstate, str) and (
+            sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
+        ):
             return True
-        return "starting up" in str(cause) or "shutting down" in str(cause)
-    cause = error.__cause__
-    return cause is not None and _is_transient(cause)
+        if _mysql_code(current) in _TRANSIENT_MYSQL_CODES:
+            return True
+        if isinstance(current, DBAPIError) and current.orig is not None:
+            current = current.orig
+        else:
+            current = current.__cause__
+    return False
+
+
+def _mysql_code(error: BaseException) -> int | None:
+    # The MySQL drivers raise ``Error(code, message)``; the first argument of other exceptions
+    # is no such code even when it is a number.
+    if type(error).__module__.partition(".")[0] not in _MYSQL_DRIVERS or not error.args:
+        return None
+    code = error.args[0]
+    return code if isinstance(code, int) else None
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, TimeoutError):
-        return "no answer in time"
     if isinstance(error, DBAPIError) and error.orig is not None:
         error = error.orig
+    if type(error).__module__.startswith("sqlalchemy.") and error.__cause__ is not None:
+        # SQLAlchemy's asyncpg adapter re-raises every driver error as a plain "Error"; the
+        # driver's own exception names the problem (InvalidPasswordError, ...).
+        error = error.__cause__
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
     text_ = str(error).strip().splitlines()
     detail = text_[0] if text_ else type(error).__name__
     return f"{type(error).__name__}: {detail}"
