@@ -53,7 +53,12 @@ async def test_sqlite_connections_are_tuned(sqlite_url: str) -> None:
             for pragma in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
         }
     await manager.close()
-    assert values == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 30000, "foreign_keys": 1}
+    assert values == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 30000,
+        "foreign_keys": 1,
+    }
 
 
 async def test_sqlite_pragmas_can_be_overridden(sqlite_url: str) -> None:
@@ -209,7 +214,7 @@ async def test_a_second_manager_cannot_take_over_a_connected_database(
     first = OrmarManager(sqlite_url)
     second = OrmarManager(f"sqlite:///{tmp_path / 'other.sqlite'}")
     await first.start()
-    with pytest.raises(ConfigurationError, match="Another manager .* is connected"):
+    with pytest.raises(ConfigurationError, match=r"Another manager .* is connected"):
         await second.start()
     await second.close()  # not connected: nothing to do, the first stays connected
     assert first.database.is_connected

@@ -3,8 +3,9 @@
 ormar needs a connection object when a model class is created, but a bot learns its database URL
 later, when it builds its :class:`~ormar_bot_core.OrmarManager`. :class:`SharedDatabase` is an
 :class:`ormar.DatabaseConnection` that exists before its URL is known: the manager configures and
-opens it. It also counts the queries in flight, so that closing can let them finish, and turns the
-use of a closed connection into a readable :class:`~ormar_bot_core.errors.DatabaseNotConnectedError`.
+opens it. It also counts the queries in flight, so that closing can let them finish, and turns
+the use of a closed connection into a readable
+:class:`~ormar_bot_core.errors.DatabaseNotConnectedError`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
+
 import ormar
 from ormar.databases.query_executor import QueryExecutor
 from ormar.databases.transaction import Transaction
@@ -61,8 +63,9 @@ class SharedDatabase(ormar.DatabaseConnection):
             return
         if self._engine_factory is None:
             raise DatabaseNotConnectedError(
-                "No database is configured yet: create an OrmarManager with your database URL and "
-                "call 'await manager.start()' (a Bot from nextcord-ormar or discordpy-ormar does it)."
+                "No database is configured yet: create an OrmarManager with your database URL "
+                "and call 'await manager.start()' (a Bot from nextcord-ormar or discordpy-ormar "
+                "does it)."
             )
         self._engine = self._engine_factory()
         self._autocommit_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -10,11 +10,18 @@ __all__ = [
     "AppError",
     "ConfigurationError",
     "DatabaseNotConnectedError",
-    "DatabaseUnavailableError",
     "DatabaseURLError",
+    "DatabaseUnavailableError",
     "DuplicateAppError",
+    "MigrationConflictError",
+    "MigrationError",
+    "MigrationTargetError",
+    "MigrationUsageError",
     "MissingDriverError",
+    "ModelsChangedError",
     "OrmarBotError",
+    "RevisionNotFoundError",
+    "UnsafeMigrationError",
 ]
 
 
@@ -65,4 +72,52 @@ class DatabaseNotConnectedError(OrmarBotError):
 
     Queries work between ``await manager.start()`` and ``await manager.close()``; a bot starts the
     manager at login and closes it last in ``close()``.
+    """
+
+
+class MigrationError(OrmarBotError):
+    """A migration command could not do its work; the message says why and what to do."""
+
+
+class MigrationUsageError(MigrationError):
+    """A migration command was given something it cannot use: an unknown app or revision, a
+    missing or broken ``nxalembic.ini``, a ``--bot`` that names neither a bot nor a manager.
+
+    Fix the command line or the project's configuration as the message says.
+    """
+
+
+class MigrationTargetError(MigrationError):
+    """The module holding the bot (or manager) failed to import; the message shows its error.
+
+    Run ``python -c "import <module>"`` to see the full traceback, and fix the module.
+    """
+
+
+class RevisionNotFoundError(MigrationUsageError):
+    """An app's migration history has no such revision.
+
+    ``ormar-bot history --app <app>`` lists the revisions the app has.
+    """
+
+
+class MigrationConflictError(MigrationError):
+    """Apps' migrations cannot be ordered or placed: foreign keys between apps form a cycle,
+    two apps share a migrations folder, or an app declares a table another app's history owns.
+    """
+
+
+class UnsafeMigrationError(MigrationError):
+    """The models ask for a change that would fail on a table holding rows, such as a NOT NULL
+    column without a default; no migration was written.
+
+    Give the column a database default (``server_default=``) or make it nullable, or write the
+    migration by hand from ``ormar-bot migrate --empty``.
+    """
+
+
+class ModelsChangedError(MigrationError):
+    """The models differ from what the migrations build (``ormar-bot check``, for CI).
+
+    Run ``ormar-bot migrate`` and commit the new migration files.
     """

@@ -27,7 +27,7 @@ class Backend:
     default_driver: str
     async_drivers: frozenset[str]
     extra: str | None
-    """The ``ormar-bot-core`` extra that installs the default driver (``None``: always installed)."""
+    """The ``ormar-bot-core`` extra installing the default driver (``None``: always installed)."""
 
 
 _SQLITE = Backend("sqlite", "aiosqlite", frozenset({"aiosqlite"}), None)
@@ -70,8 +70,8 @@ def resolve_url(database_url: str | URL) -> tuple[URL, Backend]:
         url = make_url(database_url)
     except ArgumentError:
         raise DatabaseURLError(
-            f"Cannot parse the database URL {mask_url(str(database_url))!r}: expected a URL such as "
-            "'sqlite:///bot.sqlite' or 'postgresql://user:password@host/dbname'."
+            f"Cannot parse the database URL {mask_url(str(database_url))!r}: expected a URL "
+            "such as 'sqlite:///bot.sqlite' or 'postgresql://user:password@host/dbname'."
         ) from None
 
     dialect, _, driver = url.drivername.partition("+")
@@ -91,7 +91,9 @@ def _require_driver(driver: str, backend: Backend, url: URL) -> None:
     if importlib.util.find_spec(module) is not None:
         return
     install = (
-        f'pip install "ormar-bot-core[{backend.extra}]"' if backend.extra else f"pip install {driver}"
+        f'pip install "ormar-bot-core[{backend.extra}]"'
+        if backend.extra
+        else f"pip install {driver}"
     )
     raise MissingDriverError(
         f"The async driver {driver!r} needed for {mask_url(url)!r} is not installed: run {install}."

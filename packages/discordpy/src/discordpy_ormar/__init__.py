@@ -28,7 +28,10 @@ __all__ = ["AutoShardedBot", "Bot", *_core_names]
 
 
 class Bot(OrmarBotMixin, commands.Bot):
-    """:class:`discord.ext.commands.Bot` with a database: ``Bot(command_prefix, database_url, ...)``."""
+    """:class:`discord.ext.commands.Bot` with a database.
+
+    ``Bot(command_prefix, database_url, **kwargs)``; see :class:`ormar_bot_core.OrmarBotMixin`.
+    """
 
 
 class AutoShardedBot(OrmarBotMixin, commands.AutoShardedBot):

@@ -29,7 +29,10 @@ __all__ = ["AutoShardedBot", "Bot", *_core_names]
 
 
 class Bot(OrmarBotMixin, commands.Bot):
-    """:class:`nextcord.ext.commands.Bot` with a database: ``Bot(command_prefix, database_url, ...)``."""
+    """:class:`nextcord.ext.commands.Bot` with a database.
+
+    ``Bot(command_prefix, database_url, **kwargs)``; see :class:`ormar_bot_core.OrmarBotMixin`.
+    """
 
 
 class AutoShardedBot(OrmarBotMixin, commands.AutoShardedBot):

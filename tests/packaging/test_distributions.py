@@ -1,0 +1,105 @@
+"""The three distributions: one version, exact pins, and a core free of Discord libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from email.message import Message
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = {"core": "ormar_bot_core", "nextcord": "nextcord_ormar", "discordpy": "discordpy_ormar"}
+DISCORD_LIBRARIES = ("discord", "nextcord", "disnake", "hikari", "interactions")
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Message]:
+    """Build each package as users get it: the sdist, then the wheel from that sdist."""
+    out = tmp_path_factory.mktemp("dist")
+    metadata = {}
+    for folder in PACKAGES:
+        target = out / folder
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "build",
+                "--outdir",
+                str(target),
+                str(ROOT / "packages" / folder),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        (wheel,) = target.glob("*.whl")
+        assert len(list(target.glob("*.tar.gz"))) == 1
+        with zipfile.ZipFile(wheel) as archive:
+            (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+            metadata[folder] = Parser().parsestr(archive.read(name).decode())
+    return metadata
+
+
+def test_all_three_carry_the_shared_version(wheels: dict[str, Message]) -> None:
+    version = (ROOT / "VERSION").read_text().strip()
+    assert {folder: meta["Version"] for folder, meta in wheels.items()} == dict.fromkeys(
+        PACKAGES, version
+    )
+
+
+def test_fork_packages_pin_the_core_exactly(wheels: dict[str, Message]) -> None:
+    version = wheels["core"]["Version"]
+    for folder in ("nextcord", "discordpy"):
+        requirements = wheels[folder].get_all("Requires-Dist") or []
+        assert f"ormar-bot-core=={version}" in requirements, requirements
+
+
+def test_core_metadata_names_no_discord_library(wheels: dict[str, Message]) -> None:
+    requirements = wheels["core"].get_all("Requires-Dist") or []
+    names = [requirement.split(";")[0].lower() for requirement in requirements]
+    assert not [name for name in names if name.startswith(DISCORD_LIBRARIES)], names
+    assert any(name.startswith("ormar>=0.23.1") for name in names), names
+
+
+IMPORT_EVERYTHING = """
+import importlib, pkgutil, sys
+import ormar_bot_core
+for module in pkgutil.walk_packages(ormar_bot_core.__path__, "ormar_bot_core."):
+    importlib.import_module(module.name)
+found = sorted(name for name in sys.modules if name.split(".")[0] in {libraries!r})
+print(",".join(found))
+"""
+
+
+def test_core_import_graph_contains_no_discord_library() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING.format(libraries=set(DISCORD_LIBRARIES))],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == ""
+
+
+RUN_WITHOUT_ALEMBIC = """
+import asyncio, sys
+from ormar_bot_core import OrmarManager
+
+async def main():
+    manager = OrmarManager("sqlite://")
+    await manager.start()
+    await manager.close()
+
+asyncio.run(main())
+print("alembic" in sys.modules)
+"""
+
+
+def test_the_runtime_never_imports_alembic() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_WITHOUT_ALEMBIC], check=True, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "False"
