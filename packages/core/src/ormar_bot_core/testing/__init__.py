@@ -1,0 +1,47 @@
+"""An offline Discord for testing bots: real, unmodified clients against a local server.
+
+Install with ``pip install ormar-bot-core[testing]`` (it needs aiohttp, which every Discord
+library already depends on). Nothing here imports a Discord library until you ask for one.
+
+.. code-block:: python
+
+    from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
+
+    async def test_ping() -> None:
+        async with DiscordServer() as server:
+            guild = server.add_guild()
+            with point_client_at("discord", server):
+                bot = make_bot()
+                async with running_bot(bot, server):
+                    [reply] = await server.ask(guild.channel, "!ping")
+        assert reply.content == "pong"
+
+What the server speaks: the REST calls of login, connection and sending messages, and the
+gateway's HELLO, heartbeats, IDENTIFY with sharding, READY and GUILD_CREATE, RESUME and
+INVALID_SESSION. Test bodies post messages (:meth:`DiscordServer.send_message`,
+:meth:`DiscordServer.ask`), send any gateway event (:meth:`DiscordServer.dispatch`), queue events
+into the READY burst (:meth:`DiscordServer.queue_message`), wait for the bot's messages
+(:meth:`DiscordServer.wait_for_replies`) and cut a connection
+(:meth:`DiscordServer.drop_connection`). Every wait has a timeout and fails with a report of what
+the bot said and did.
+"""
+
+from __future__ import annotations
+
+from .clients import ClientRedirect, point_client_at, running_bot
+from .gateway import ConnectionEvent
+from .payloads import Channel, Guild, Message, User
+from .server import DEFAULT_TIMEOUT, DiscordServer
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Channel",
+    "ClientRedirect",
+    "ConnectionEvent",
+    "DiscordServer",
+    "Guild",
+    "Message",
+    "User",
+    "point_client_at",
+    "running_bot",
+]

@@ -1,0 +1,152 @@
+"""The REST half of the local Discord server.
+
+It answers what the clients call while logging in, connecting and replying. Every answer is a
+JSON body with ``Content-Type: application/json`` exactly: the clients decode a body only when the
+header has no ``charset`` parameter. A route it does not know is logged, remembered (failure
+messages list it) and answered with Discord's 404 body, so a missing route shows up as a clear
+``NotFound`` in the bot instead of a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .payloads import JSON, Message
+
+if TYPE_CHECKING:
+    from .server import DiscordServer
+
+__all__ = ["API_PREFIX", "rest_routes"]
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v10"
+"""Where the REST API lives on the server; the clients' ``Route.BASE`` points here."""
+
+
+def json_response(data: Any, *, status: int = 200) -> web.Response:
+    """A JSON answer the clients decode (no ``charset`` in the content type)."""
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, content_type="application/json"
+    )
+
+
+def error_response(status: int, message: str, code: int = 0) -> web.Response:
+    """Discord's error body."""
+    return json_response({"message": message, "code": code}, status=status)
+
+
+def rest_routes(server: DiscordServer) -> web.RouteTableDef:
+    """The REST routes of ``server``, ending with a catch-all for unknown calls."""
+    routes = web.RouteTableDef()
+
+    @routes.get(API_PREFIX + "/users/@me")
+    async def current_user(request: web.Request) -> web.Response:
+        user = server.bot_user.payload()
+        return json_response({**user, "verified": True, "mfa_enabled": False, "locale": "en-US"})
+
+    @routes.get(API_PREFIX + "/oauth2/applications/@me")
+    async def application(request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "id": str(server.application_id),
+                "name": server.bot_user.name,
+                "icon": None,
+                "description": "",
+                "summary": "",
+                "rpc_origins": [],
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "bot": server.bot_user.payload(),
+                "owner": server.owner.payload(),
+                "team": None,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "tags": [],
+                "interactions_endpoint_url": None,
+                "redirect_uris": [],
+            }
+        )
+
+    @routes.get(API_PREFIX + "/gateway")
+    async def gateway(request: web.Request) -> web.Response:
+        return json_response({"url": server.gateway_url})
+
+    @routes.get(API_PREFIX + "/gateway/bot")
+    async def gateway_bot(request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "url": server.gateway_url,
+                "shards": server.shard_count,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    @routes.post(API_PREFIX + "/channels/{channel_id}/messages")
+    async def create_message(request: web.Request) -> web.Response:
+        channel = server.find_channel(int(request.match_info["channel_id"]))
+        if channel is None:
+            return error_response(404, "Unknown Channel", 10003)
+        body = await _message_body(request)
+        message = Message(
+            id=server.snowflakes.next(),
+            channel=channel,
+            author=server.bot_user,
+            content=str(body.get("content") or ""),
+            raw=body,
+        )
+        server.record_reply(message)
+        return json_response(message.payload(server.guild_of(channel)))
+
+    @routes.post(API_PREFIX + "/channels/{channel_id}/typing")
+    async def typing(request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    # Application command sync (nextcord does it at every READY): the bot has none on Discord.
+    @routes.get(API_PREFIX + "/applications/{application_id}/commands")
+    @routes.get(API_PREFIX + "/applications/{application_id}/guilds/{guild_id}/commands")
+    async def list_commands(request: web.Request) -> web.Response:
+        return json_response([])
+
+    @routes.put(API_PREFIX + "/applications/{application_id}/commands")
+    @routes.put(API_PREFIX + "/applications/{application_id}/guilds/{guild_id}/commands")
+    async def overwrite_commands(request: web.Request) -> web.Response:
+        commands = await request.json()
+        return json_response(
+            [
+                {**command, "id": str(server.snowflakes.next()), "version": "1"}
+                for command in commands
+            ]
+        )
+
+    @routes.route("*", "/{path:.*}")
+    async def unknown(request: web.Request) -> web.Response:
+        call = f"{request.method} {request.path}"
+        server.unhandled_requests.append(call)
+        logger.warning("The local Discord server has no route for %s: answering 404", call)
+        return error_response(404, f"404: Not Found ({call} is not served by the test server)")
+
+    return routes
+
+
+async def _message_body(request: web.Request) -> JSON:
+    if request.content_type == "multipart/form-data":
+        # Messages with files: the JSON part is the form field ``payload_json``.
+        form = await request.post()
+        payload = form.get("payload_json")
+        body: JSON = json.loads(payload) if isinstance(payload, str) else {}
+        body["attachments"] = [
+            getattr(value, "filename", key) for key, value in form.items() if key != "payload_json"
+        ]
+        return body
+    data = await request.json()
+    return data if isinstance(data, dict) else {}

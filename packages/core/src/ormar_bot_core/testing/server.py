@@ -1,0 +1,381 @@
+"""A local Discord (gateway + REST) for testing bots, and the calls test bodies make on it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from .gateway import ConnectionEvent, Gateway
+from .payloads import JSON, Channel, Guild, Message, Snowflakes, User
+from .rest import API_PREFIX, rest_routes
+
+__all__ = ["DEFAULT_TIMEOUT", "DiscordServer"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds any wait gives up after: long enough for a loaded CI machine, short enough that a
+broken test fails instead of hanging."""
+
+_GATEWAY_PATH = "/gateway-ws/"
+
+
+class DiscordServer:
+    """Discord's gateway and REST API on ``127.0.0.1`` (an ephemeral port), for one bot.
+
+    .. code-block:: python
+
+        async with DiscordServer() as server:
+            guild = server.add_guild("Test Guild")
+            with point_client_at("discord", server):
+                async with running_bot(bot, server):
+                    [reply] = await server.ask(guild.channel, "!ping")
+                    assert reply.content == "pong"
+
+    Add guilds and users before the bot connects: each shard receives its guilds in the burst
+    that follows READY, as on Discord.
+
+    :param shard_count: the shard count ``/gateway/bot`` recommends (auto-sharded bots use it).
+    :param heartbeat_interval: seconds between client heartbeats announced in HELLO.
+    """
+
+    def __init__(
+        self,
+        *,
+        shard_count: int = 1,
+        bot_name: str = "OrmarBot",
+        heartbeat_interval: float = 41.25,
+    ) -> None:
+        self.shard_count = shard_count
+        self.snowflakes = Snowflakes()
+        self.bot_user = User(self.snowflakes.next(), bot_name, bot=True)
+        """The bot's own account."""
+        self.application_id = self.bot_user.id
+        self.owner = User(self.snowflakes.next(), "owner")
+        """The application's owner, also the owner of every guild."""
+        self.user = User(self.snowflakes.next(), "tester")
+        """The user test messages come from unless told otherwise."""
+        self.users: list[User] = [self.owner, self.user]
+        self.guilds: list[Guild] = []
+        self.replies: list[Message] = []
+        """Every message the bot posted, in order."""
+        self.unhandled_requests: list[str] = []
+        """REST calls the server had no route for (answered 404)."""
+        self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval)
+        self._changed = asyncio.Event()
+        self._watched: list[asyncio.Task[Any]] = []
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_get(_GATEWAY_PATH, self.gateway.handle)
+        app.router.add_routes(rest_routes(self))
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runner = runner
+        sockets = runner.addresses
+        self._port = int(sockets[0][1])
+        logger.info("Local Discord listening on %s", self.base_url)
+
+    async def stop(self) -> None:
+        """Close every gateway socket and stop listening."""
+        if self._runner is None:
+            return
+        await self.gateway.close()
+        await self._runner.cleanup()
+        self._runner = None
+
+    async def __aenter__(self) -> DiscordServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("The server is not started: 'await server.start()' first")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        """What the client's ``Route.BASE`` must be."""
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        """The gateway websocket URL, as ``/gateway`` and READY's ``resume_gateway_url`` give it."""
+        return "ws" + self.base_url.removeprefix("http") + _GATEWAY_PATH
+
+    # -- the world -------------------------------------------------------------------------
+
+    def add_user(self, name: str) -> User:
+        """A new user that can send messages."""
+        user = User(self.snowflakes.next(), name)
+        self.users.append(user)
+        return user
+
+    def add_guild(
+        self,
+        name: str = "Test Guild",
+        *,
+        channels: Iterable[str] = ("general",),
+        shard_id: int | None = None,
+    ) -> Guild:
+        """A new guild with text ``channels``, holding the bot, the owner and the default user.
+
+        :param shard_id: give the guild an ID that routes it to this shard (of
+            :attr:`shard_count`).
+        """
+        guild_id = (
+            self.snowflakes.next()
+            if shard_id is None
+            else self.snowflakes.next_for_shard(shard_id, self.shard_count)
+        )
+        guild = Guild(guild_id, name, owner=self.owner)
+        guild.channels = [
+            Channel(self.snowflakes.next(), channel, guild_id, position)
+            for position, channel in enumerate(channels)
+        ]
+        guild.members = [self.bot_user, *self.users]
+        self.guilds.append(guild)
+        return guild
+
+    def find_channel(self, channel_id: int) -> Channel | None:
+        for guild in self.guilds:
+            for channel in guild.channels:
+                if channel.id == channel_id:
+                    return channel
+        return None
+
+    def guild_of(self, channel: Channel) -> Guild:
+        for guild in self.guilds:
+            if guild.id == channel.guild_id:
+                return guild
+        raise LookupError(f"No guild holds channel {channel.name!r}")
+
+    def shard_of(self, channel: Channel) -> int:
+        """The shard that receives events of ``channel``'s guild."""
+        return self.guild_of(channel).shard_id(self.gateway.shard_count or 1)
+
+    # -- test bodies -----------------------------------------------------------------------
+
+    async def wait_until_connected(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until every shard the bot identified for has a live session."""
+
+        def connected() -> bool:
+            count = self.gateway.shard_count
+            return count is not None and all(map(self.gateway.is_live, range(count)))
+
+        await self.wait_until(connected, timeout=timeout, waiting_for="the bot to connect")
+
+    def message(self, channel: Channel, content: str, *, author: User | None = None) -> Message:
+        """A new message by ``author`` (default :attr:`user`), not sent yet."""
+        return Message(self.snowflakes.next(), channel, author or self.user, content)
+
+    async def send_message(
+        self,
+        channel: Channel,
+        content: str,
+        *,
+        author: User | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Message:
+        """Post ``content`` in ``channel`` as ``author`` (default :attr:`user`): MESSAGE_CREATE."""
+        message = self.message(channel, content, author=author)
+        await self.dispatch(
+            "MESSAGE_CREATE",
+            message.payload(self.guild_of(channel)),
+            shard_id=self.shard_of(channel),
+            timeout=timeout,
+        )
+        return message
+
+    def queue_message(
+        self, channel: Channel, content: str, *, author: User | None = None
+    ) -> Message:
+        """Post ``content`` in the same burst as the next READY (before the bot's ``on_ready``).
+
+        The shard is worked out from :attr:`shard_count`, the count the bot is told to use.
+        """
+        message = self.message(channel, content, author=author)
+        guild = self.guild_of(channel)
+        self.gateway.queue(
+            "MESSAGE_CREATE", message.payload(guild), guild.shard_id(self.shard_count)
+        )
+        return message
+
+    async def dispatch(
+        self, event: str, data: JSON, *, shard_id: int = 0, timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
+        """Send the gateway event ``event`` (e.g. ``"GUILD_UPDATE"``) with payload ``data``.
+
+        Waits (up to ``timeout``) for the shard's session to be live, e.g. while it reconnects.
+        """
+        await self.wait_until(
+            lambda: self.gateway.is_live(shard_id),
+            timeout=timeout,
+            waiting_for=f"shard {shard_id} to be connected",
+        )
+        await self.gateway.dispatch(event, data, shard_id)
+
+    def queue_event(self, event: str, data: JSON, *, shard_id: int = 0) -> None:
+        """Send ``event`` in the same burst as the next READY of ``shard_id``."""
+        self.gateway.queue(event, data, shard_id)
+
+    async def wait_for_replies(
+        self,
+        count: int = 1,
+        *,
+        channel: Channel | None = None,
+        after: Message | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> list[Message]:
+        """The first ``count`` messages the bot posts (in ``channel``, after ``after``).
+
+        :raises AssertionError: fewer came within ``timeout``; the message lists everything the
+            bot said.
+        """
+
+        def matching() -> list[Message]:
+            return [
+                reply
+                for reply in self.replies
+                if (channel is None or reply.channel == channel)
+                and (after is None or reply.id > after.id)
+            ]
+
+        where = f" in #{channel.name}" if channel is not None else ""
+        since = f" after {after.content!r}" if after is not None else ""
+        await self.wait_until(
+            lambda: len(matching()) >= count,
+            timeout=timeout,
+            waiting_for=f"{count} bot message(s){where}{since}",
+        )
+        return matching()[:count]
+
+    async def ask(
+        self,
+        channel: Channel,
+        content: str,
+        *,
+        author: User | None = None,
+        replies: int = 1,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> list[Message]:
+        """Post ``content`` in ``channel`` and return the bot's next ``replies`` messages there."""
+        message = await self.send_message(channel, content, author=author, timeout=timeout)
+        return await self.wait_for_replies(replies, channel=channel, after=message, timeout=timeout)
+
+    async def drop_connection(
+        self, shard_id: int = 0, *, resume: bool = True, timeout: float = DEFAULT_TIMEOUT
+    ) -> ConnectionEvent:
+        """Cut the bot's gateway socket of ``shard_id`` and wait until it is back.
+
+        :param resume: let the client RESUME its session; ``False`` answers its RESUME with
+            INVALID_SESSION, so it IDENTIFYs again and gets a new READY.
+        :returns: how the shard came back.
+        """
+        seen = len(self.gateway.events)
+        self.gateway.drop(shard_id, resume=resume)
+
+        def back() -> ConnectionEvent | None:
+            return next(
+                (event for event in self.gateway.events[seen:] if event.shard_id == shard_id),
+                None,
+            )
+
+        await self.wait_until(
+            lambda: back() is not None,
+            timeout=timeout,
+            waiting_for=f"shard {shard_id} to reconnect",
+        )
+        event = back()
+        assert event is not None
+        return event
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def watch(self, task: asyncio.Task[Any]) -> None:
+        """Fail waits early when ``task`` (the bot's) ends, instead of waiting for the timeout."""
+        self._watched.append(task)
+        task.add_done_callback(lambda _task: self.changed())
+
+    def unwatch(self, task: asyncio.Task[Any]) -> None:
+        if task in self._watched:
+            self._watched.remove(task)
+
+    def changed(self) -> None:
+        """Wake everything waiting on the server's state."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(
+        self, condition: Callable[[], bool], *, timeout: float, waiting_for: str
+    ) -> None:
+        """Wait until ``condition()`` holds; fail with a report of what happened otherwise."""
+
+        async def wait() -> None:
+            while not condition():
+                self._check_watched(waiting_for)
+                await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(wait(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(
+                f"Timed out after {timeout:g}s waiting for {waiting_for}.\n{self.report()}"
+            ) from None
+
+    def report(self) -> str:
+        """What the bot did so far: its messages, its sessions, calls the server could not serve."""
+        said = (
+            "\n".join(f"  #{reply.channel.name}: {reply.content!r}" for reply in self.replies)
+            or "  (nothing)"
+        )
+        sessions = ", ".join(
+            f"{event.kind} shard {event.shard_id}" for event in self.gateway.events
+        )
+        lines = [
+            f"The bot said:\n{said}",
+            f"Gateway sessions: {sessions or 'none'}; live shards: {self.gateway.live_shards}",
+        ]
+        if self.unhandled_requests:
+            lines.append("REST calls answered 404: " + ", ".join(self.unhandled_requests))
+        return "\n".join(lines)
+
+    def record_reply(self, message: Message) -> None:
+        self.replies.append(message)
+        logger.info("Bot said in #%s: %r", message.channel.name, message.content)
+        self.changed()
+
+    def _check_watched(self, waiting_for: str) -> None:
+        for task in self._watched:
+            if not task.done():
+                continue
+            if task.cancelled():
+                reason = "was cancelled"
+            elif task.exception() is not None:
+                reason = f"failed: {task.exception()!r}"
+            else:
+                reason = "stopped"
+            raise AssertionError(
+                f"The bot {reason} while waiting for {waiting_for}.\n{self.report()}"
+            ) from (task.exception() if not task.cancelled() else None)

@@ -1,0 +1,70 @@
+"""The feature the bot tests exercise: a ``notes`` app, its model and a cog, built per fork.
+
+Models are defined per call because every test starts from an empty app registry. The
+subprocess bot imports this module too, so both paths run the same code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import ormar
+import sqlalchemy
+from ormar_bot_core import AppModel, OrmarApp
+
+
+class NoteBase(AppModel):
+    """Only for type checkers: the shape of the model :func:`define_notes` returns."""
+
+    ormar_config = ormar.OrmarConfig(abstract=True)
+
+    id: int = ormar.Integer(primary_key=True)
+    author_id: int = ormar.BigInteger()
+    text: str = ormar.Text()
+
+
+def define_notes() -> type[NoteBase]:
+    """Declare the ``notes`` app and return its model."""
+    config = OrmarApp.create_app("notes")
+
+    class Note(NoteBase):
+        ormar_config = config.copy(tablename="notes")
+
+    return Note
+
+
+def create_tables(database: Path, note: type[NoteBase]) -> None:
+    """Create the app's tables with a throwaway sync engine, leaving the bot's database closed."""
+    engine = sqlalchemy.create_engine(f"sqlite:///{database}")
+    try:
+        note.ormar_config.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def stored_texts(database: Path) -> list[str]:
+    """The notes on disk, read with a connection of its own (as another process would)."""
+    connection = sqlite3.connect(database)
+    try:
+        return [text for (text,) in connection.execute("SELECT text FROM notes ORDER BY id")]
+    finally:
+        connection.close()
+
+
+def notes_cog(commands: ModuleType, note: type[NoteBase]) -> Any:
+    """A cog of the fork whose ``commands`` module is given: ``!add <text>`` and ``!count``."""
+
+    class Notes(commands.Cog):  # type: ignore[name-defined,misc]
+        @commands.command()  # type: ignore[misc]
+        async def add(self, ctx: Any, *, text: str) -> None:
+            saved = await note.objects.create(author_id=ctx.author.id, text=text)
+            await ctx.send(f"saved {saved.id}: {text}")
+
+        @commands.command()  # type: ignore[misc]
+        async def count(self, ctx: Any) -> None:
+            await ctx.send(f"{await note.objects.count()} notes")
+
+    return Notes()
