@@ -204,7 +204,7 @@ async def test_unusable_sqlite_path_fails_fast_and_clearly(tmp_path: Path) -> No
     manager = OrmarManager(f"sqlite:///{tmp_path}/missing/dir/bot.sqlite", start_timeout=30)
     with pytest.raises(DatabaseUnavailableError) as caught:
         await asyncio.wait_for(manager.start(), timeout=10)
-    assert "unable to open database file" in str(caught.value)
+    assert "folder" in str(caught.value) and "does not exist" in str(caught.value)
     assert not manager.database.is_connected
 
 

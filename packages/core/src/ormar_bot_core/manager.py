@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import ormar
@@ -119,6 +120,7 @@ class OrmarManager:
                         f"starting {self!r}."
                     )
                 return
+            self._check_sqlite_folder()
             database.configure(
                 self,
                 self.url.render_as_string(hide_password=False),
@@ -155,6 +157,21 @@ class OrmarManager:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    def _check_sqlite_folder(self) -> None:
+        # SQLite creates a missing file but not a missing folder; say so before the driver
+        # fails with its terse "unable to open database file".
+        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+            return
+        if self.url.query.get("uri") in ("true", "1"):
+            return
+        folder = Path(self.url.database).parent
+        if not folder.is_dir():
+            raise DatabaseUnavailableError(
+                f"Cannot use the database at {mask_url(self.url)!r}: the folder "
+                f"{str(folder)!r} does not exist. Create it, or fix the path in the URL "
+                "(three slashes for a relative path, four for an absolute one)."
+            )
 
     def _loop_lock(self) -> asyncio.Lock:
         # A bot may be run more than once in one process, each time on a new event loop.
