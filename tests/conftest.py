@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from ormar_bot_core import OrmarApp
 
+# database_url (SQLite, PostgreSQL, MariaDB) and the servers behind it.
+pytest_plugins = ["tests.databases"]
+
 
 @pytest.fixture(autouse=True)
 def fresh_apps() -> Iterator[None]:
