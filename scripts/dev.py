@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Run the project's everyday jobs on a machine that has nothing but Python 3.10+.
+
+    python3 scripts/dev.py demo          # the example bot, offline, on a fresh SQLite file
+    python3 scripts/dev.py test [ARGS]   # the whole test suite (ARGS go to pytest)
+
+The first run installs Hatch into ``.venv-tools/``; Hatch then builds the workspace environment
+(the three packages, editable, with their test dependencies). The full test run also repeats the
+bot tests on Python 3.12+ with nextcord 3.x when such an interpreter can be found.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / ".venv-tools"
+HATCH_REQUIREMENT = "hatch>=1.16,<1.19"
+NEXTCORD3_PYTHON = "3.12"
+BIN = "Scripts" if os.name == "nt" else "bin"
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 10):
+        print("ormar-bot needs Python 3.10 or newer.", file=sys.stderr)
+        return 2
+    if not argv or argv[0] not in {"demo", "test"}:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    command, args = argv[0], argv[1:]
+    if command == "demo":
+        return hatch("run", "demo", *args)
+    status = hatch("run", "test", *args)
+    if args:
+        return status
+    return status or test_nextcord3()
+
+
+def test_nextcord3() -> int:
+    interpreter = find_python(NEXTCORD3_PYTHON)
+    if interpreter is None:
+        print(f"No Python {NEXTCORD3_PYTHON} found: nextcord 3.x tests not run.", flush=True)
+        return 0
+    print(f"Bot tests on nextcord 3.x with {interpreter}", flush=True)
+    path = f"{interpreter.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return hatch("run", "nextcord3:test", "tests/bots", env={"PATH": path})
+
+
+def hatch(*args: str, env: dict[str, str] | None = None) -> int:
+    executable = TOOLS / BIN / "hatch"
+    if not executable.exists():
+        print(f"Installing {HATCH_REQUIREMENT} into {TOOLS.name}/", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
+        subprocess.run(
+            [str(TOOLS / BIN / "python"), "-m", "pip", "install", "-q", HATCH_REQUIREMENT],
+            check=True,
+        )
+    return subprocess.run(
+        [str(executable), *args], cwd=ROOT, env={**os.environ, **(env or {})}
+    ).returncode
+
+
+def find_python(version: str) -> Path | None:
+    """An interpreter of ``version`` on PATH or managed by pyenv, checked by running it."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        listed = subprocess.run(
+            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for name in sorted((n for n in listed if n.startswith(f"{version}.")), reverse=True):
+            prefix = subprocess.run(
+                [pyenv, "prefix", name], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            if prefix:
+                candidates.append(str(Path(prefix) / BIN / f"python{version}"))
+    for candidate in candidates:
+        if candidate and _runs_as(candidate, version):
+            return Path(candidate)
+    return None
+
+
+def _runs_as(executable: str, version: str) -> bool:
+    try:
+        result = subprocess.run(
+            [executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return False
+    return result.returncode == 0 and result.stdout.strip() == version
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
