@@ -1,0 +1,89 @@
+"""Run the example discord.py bot offline and show what it stored.
+
+A local Discord (gateway and REST on 127.0.0.1, from ``ormar_bot_core.testing``) stands in for
+the real one; the bot itself is unmodified discord.py. The database is a fresh SQLite file.
+
+    python examples/offline_demo.py [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
+
+EXAMPLE = Path(__file__).resolve().parent / "discordpy_bot"
+CONVERSATION = ["!hello", "!note buy milk", "!note feed the cat", "!notes", "!hello"]
+
+
+async def play(database: Path) -> None:
+    sys.path.insert(0, str(EXAMPLE))
+    from bot import EXTENSIONS, create_bot  # the example bot, as its own script imports it
+
+    async with DiscordServer() as server:
+        guild = server.add_guild("Demo Guild")
+        channel = guild.channel
+        with point_client_at("discord", server):
+            bot = create_bot(f"sqlite:///{database}")
+            await create_tables(bot, EXTENSIONS)
+            async with running_bot(bot, server):
+                print(f"{bot.user} is online in {guild.name!r}, #{channel.name}\n")
+                for line in CONVERSATION:
+                    [reply] = await server.ask(channel, line)
+                    print(f"  {server.user.name}: {line}")
+                    for reply_line in reply.content.splitlines():
+                        print(f"  {bot.user.name}: {reply_line}")
+        print(f"\nThe bot closed; database connected: {bot._ormar.database.is_connected}")
+
+
+async def create_tables(bot: Any, extensions: Iterable[str]) -> None:
+    """Create the tables of every app the bot's extensions declare."""
+    for extension in extensions:
+        importlib.import_module(extension)
+    await bot._ormar.start()
+    async with bot._ormar.database.engine.begin() as connection:
+        for config in bot._ormar.apps.values():
+            await connection.run_sync(config.metadata.create_all)
+
+
+def show_rows(database: Path) -> None:
+    print(f"\nRows in {database}:")
+    with sqlite3.connect(database) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        for table in tables:
+            cursor = connection.execute(f'SELECT * FROM "{table}"')
+            columns = [description[0] for description in cursor.description]
+            print(f"  {table}:")
+            for row in cursor:
+                print("    " + ", ".join(f"{c}={v!r}" for c, v in zip(columns, row)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ormar-bot-demo-"))
+    database = folder / "demo.sqlite"
+    asyncio.run(play(database))
+    show_rows(database)
+    if not options.keep:
+        for file in folder.iterdir():
+            file.unlink()
+        folder.rmdir()
+
+
+if __name__ == "__main__":
+    main()
