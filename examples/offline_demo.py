@@ -68,7 +68,7 @@ def show_rows(database: Path) -> None:
             columns = [description[0] for description in cursor.description]
             print(f"  {table}:")
             for row in cursor:
-                print("    " + ", ".join(f"{c}={v!r}" for c, v in zip(columns, row)))
+                print("    " + ", ".join(f"{c}={v!r}" for c, v in zip(columns, row, strict=True)))
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ BIN = "Scripts" if os.name == "nt" else "bin"
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - the script runs on whatever python3 is
         print("ormar-bot needs Python 3.10 or newer.", file=sys.stderr)
         return 2
     if not argv or argv[0] not in {"demo", "test"}:
