@@ -161,7 +161,7 @@ def _module_file(module_name: str, caller_globals: Mapping[str, Any] | None) -> 
 class _AppModelMetaclass(ModelMetaclass):
     """Gives app models their default table name, ``<app>_<model>s``, before ormar builds them."""
 
-    def __new__(mcs, name: str, bases: Any, attrs: dict[str, Any], **kwargs: Any) -> type:  # type: ignore[misc]
+    def __new__(mcs, name: str, bases: Any, attrs: dict[str, Any], **kwargs: Any) -> type:
         config = attrs.get("ormar_config")
         if isinstance(config, ormar.OrmarConfig) and not config.abstract:
             app = OrmarApp.of_metadata(config.metadata) if config.metadata is not None else None
@@ -172,7 +172,8 @@ class _AppModelMetaclass(ModelMetaclass):
                 )
             if not config.tablename:
                 config.tablename = f"{app.name}_{name.lower()}s"
-        return super().__new__(mcs, name, bases, attrs, **kwargs)
+        # ormar annotates its metaclass argument as an instance of the metaclass.
+        return super().__new__(mcs, name, bases, attrs, **kwargs)  # type: ignore[arg-type]
 
 
 class AppModel(ormar.Model, metaclass=_AppModelMetaclass):

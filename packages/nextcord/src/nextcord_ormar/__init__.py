@@ -28,12 +28,13 @@ __version__ = version("nextcord-ormar")
 __all__ = ["AutoShardedBot", "Bot", *_core_names]
 
 
-class Bot(OrmarBotMixin, commands.Bot):
+# nextcord declares add_cog, remove_cog and dispatch differently in its two Bot bases.
+class Bot(OrmarBotMixin, commands.Bot):  # type: ignore[misc]
     """:class:`nextcord.ext.commands.Bot` with a database.
 
     ``Bot(command_prefix, database_url, **kwargs)``; see :class:`ormar_bot_core.OrmarBotMixin`.
     """
 
 
-class AutoShardedBot(OrmarBotMixin, commands.AutoShardedBot):
+class AutoShardedBot(OrmarBotMixin, commands.AutoShardedBot):  # type: ignore[misc]
     """:class:`nextcord.ext.commands.AutoShardedBot` with a database, shared by all shards."""
