@@ -6,7 +6,9 @@ subprocess bot imports this module too, so both paths run the same code.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Coroutine
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -68,3 +70,41 @@ def notes_cog(commands: ModuleType, note: type[NoteBase]) -> Any:
             await ctx.send(f"{await note.objects.count()} notes")
 
     return Notes()
+
+
+async def write_later(note: type[NoteBase], text: str) -> None:
+    # Idle first, with no query in flight: a close that only waited for running queries would
+    # disconnect here. The pause makes such a regression show; correct code passes regardless.
+    await asyncio.sleep(0.05)
+    saved = await note.objects.create(author_id=0, text=f"{text} (pending)")
+    await saved.update(text=text)
+
+
+def shutdown_cog(fork: str, commands: ModuleType, note: type[NoteBase]) -> Any:
+    """A cog of ``fork`` that writes when it is unloaded, the way that fork allows."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    if fork == "discord":
+
+        class AsyncUnload(commands.Cog):  # type: ignore[name-defined,misc]
+            async def cog_unload(self) -> None:
+                await write_later(note, "cog_unload")
+                spawn(write_later(note, "task from cog_unload"))
+
+        return AsyncUnload()
+
+    class SyncUnload(commands.Cog):  # type: ignore[name-defined,misc]
+        def cog_unload(self) -> None:
+            spawn(write_later(note, "task from cog_unload"))
+
+    return SyncUnload()
+
+
+def shutdown_writes(fork: str) -> set[str]:
+    """The notes :func:`shutdown_cog` writes on ``fork``."""
+    return {"cog_unload", "task from cog_unload"} if fork == "discord" else {"task from cog_unload"}

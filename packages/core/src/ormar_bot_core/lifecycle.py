@@ -10,7 +10,9 @@ The sequence lives here once; a fork package only mixes :class:`OrmarBotMixin` i
 - **Close**: the fork's own ``close()`` runs first (extensions and cogs unloaded, ``on_close``
   listeners started); then the work begun during shutdown is awaited (tasks spawned by a sync
   ``cog_unload`` or by listeners); then running queries finish and the database disconnects.
-  ``close()`` returns only after that.
+  ``close()`` returns only after that, and so does ``connect()`` (hence ``start()`` and
+  ``run()``) when the bot is closed while connected: ``run()`` cancels every task still running
+  once ``start()`` returns, which would cut the close short.
 - **SIGTERM** (systemd, container stops) triggers the same close, when the bot runs in the main
   thread and nobody else handles that signal.
 """
@@ -18,6 +20,7 @@ The sequence lives here once; a fork package only mixes :class:`OrmarBotMixin` i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import threading
@@ -59,8 +62,11 @@ class BotLifecycle:
         self.shutdown_timeout = shutdown_timeout
         self.handle_sigterm = handle_sigterm
         self._closing: asyncio.Future[None] | None = None
+        self._close_waiters: set[asyncio.Task[Any]] = set()
 
-    async def login(self, fork_login: Callable[[], Awaitable[None]], bot_close: CloseCallable) -> None:
+    async def login(
+        self, fork_login: Callable[[], Awaitable[None]], bot_close: CloseCallable
+    ) -> None:
         """Connect the database, then run the fork's ``login()``."""
         self._closing = None
         await self.manager.start()
@@ -68,13 +74,24 @@ class BotLifecycle:
             _close_on_sigterm(bot_close)
         await fork_login()
 
+    async def connect(self, fork_connect: Callable[[], Awaitable[None]]) -> None:
+        """Run the fork's ``connect()``; if the bot is closing, return once it is closed.
+
+        The fork's ``connect()`` returns as soon as ``close()`` has closed the gateway socket,
+        long before the shutdown work and the database are done.
+        """
+        try:
+            await fork_connect()
+        finally:
+            await self._wait_for_close()
+
     async def close(self, fork_close: CloseCallable) -> None:
         """Run the fork's ``close()``, wait for shutdown work, then close the database.
 
         Concurrent and repeated calls wait for the first one.
         """
         if self._closing is not None:
-            await asyncio.shield(self._closing)
+            await self._wait_for_close()
             return
         closing = self._closing = asyncio.get_running_loop().create_future()
         started_before = asyncio.all_tasks()
@@ -89,6 +106,21 @@ class BotLifecycle:
                 finally:
                     closing.set_result(None)
 
+    async def _wait_for_close(self) -> None:
+        closing = self._closing
+        if closing is None or closing.done():
+            return
+        # Tasks waiting here (a second close(), e.g. from SIGTERM) are not shutdown work: waiting
+        # for them would wait for ourselves.
+        task = asyncio.current_task()
+        if task is not None:
+            self._close_waiters.add(task)
+        try:
+            await asyncio.shield(closing)
+        finally:
+            if task is not None:
+                self._close_waiters.discard(task)
+
     async def _wait_for_shutdown_work(self, started_before: set[asyncio.Task[Any]]) -> None:
         # Work spawned during shutdown can spawn more work: wait until no new task appears.
         deadline = time.monotonic() + self.shutdown_timeout
@@ -97,7 +129,10 @@ class BotLifecycle:
             spawned = {
                 task
                 for task in asyncio.all_tasks()
-                if task not in started_before and task is not this_task and not task.done()
+                if task not in started_before
+                and task is not this_task
+                and task not in self._close_waiters
+                and not task.done()
             }
             if not spawned:
                 return
@@ -136,7 +171,8 @@ class OrmarBotMixin:
         handle_sigterm: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(command_prefix, *args, **kwargs)
+        # The fork's Bot follows this class in the MRO.
+        super().__init__(command_prefix, *args, **kwargs)  # type: ignore[call-arg]
         manager = _as_manager(database_url)
         self._ormar = manager
         self._ormar_lifecycle = BotLifecycle(
@@ -146,6 +182,10 @@ class OrmarBotMixin:
     async def login(self, token: str) -> None:
         fork_login = super().login  # type: ignore[misc]
         await self._ormar_lifecycle.login(lambda: fork_login(token), self.close)
+
+    async def connect(self, *args: Any, **kwargs: Any) -> None:
+        fork_connect = super().connect  # type: ignore[misc]
+        await self._ormar_lifecycle.connect(lambda: fork_connect(*args, **kwargs))
 
     async def close(self) -> None:
         await self._ormar_lifecycle.close(super().close)  # type: ignore[misc]
@@ -160,8 +200,9 @@ def attach(
 ) -> OrmarManager:
     """Give an existing bot instance a managed database, without changing its class.
 
-    Sets ``bot._ormar`` and wraps the instance's ``login`` and ``close`` so the database follows
-    the bot's life exactly as with the packaged ``Bot`` classes. Call it before the bot starts.
+    Sets ``bot._ormar`` and wraps the instance's ``login``, ``connect`` and ``close`` so the
+    database follows the bot's life exactly as with the packaged ``Bot`` classes. Call it before
+    the bot starts.
 
     :returns: the bot's :class:`~ormar_bot_core.OrmarManager`.
     """
@@ -172,10 +213,14 @@ def attach(
         manager, shutdown_timeout=shutdown_timeout, handle_sigterm=handle_sigterm
     )
     fork_login: Callable[[str], Awaitable[None]] = bot.login
+    fork_connect: Callable[..., Awaitable[None]] = bot.connect
     fork_close: CloseCallable = bot.close
 
     async def login(token: str) -> None:
         await lifecycle.login(lambda: fork_login(token), bot.close)
+
+    async def connect(*args: Any, **kwargs: Any) -> None:
+        await lifecycle.connect(lambda: fork_connect(*args, **kwargs))
 
     async def close() -> None:
         await lifecycle.close(fork_close)
@@ -183,6 +228,7 @@ def attach(
     bot._ormar = manager
     bot._ormar_lifecycle = lifecycle
     bot.login = login
+    bot.connect = connect
     bot.close = close
     return manager
 
@@ -196,15 +242,24 @@ def _close_on_sigterm(close: CloseCallable) -> None:
         return
     current = signal.getsignal(signal.SIGTERM)
     # asyncio's own handlers show up as its no-op function; anything else belongs to the user.
-    if current not in (signal.SIG_DFL, None) and getattr(current, "__name__", "") != "_sighandler_noop":
+    if (
+        current not in (signal.SIG_DFL, None)
+        and getattr(current, "__name__", "") != "_sighandler_noop"
+    ):
         return
     loop = asyncio.get_running_loop()
+    # The loop keeps only a weak reference to a task: hold the close until it is done.
+    running: set[asyncio.Task[None]] = set()
+
+    async def close_bot() -> None:
+        await close()
 
     def on_sigterm() -> None:
         logger.info("SIGTERM received: closing the bot")
-        loop.create_task(close(), name="ormar-bot: close on SIGTERM")
+        task = loop.create_task(close_bot(), name="ormar-bot: close on SIGTERM")
+        running.add(task)
+        task.add_done_callback(running.discard)
 
-    try:
+    # Windows event loops have no signal handlers.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGTERM, on_sigterm)
-    except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows event loops
-        pass

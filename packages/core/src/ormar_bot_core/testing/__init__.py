@@ -29,6 +29,7 @@ the bot said and did.
 from __future__ import annotations
 
 from .clients import ClientRedirect, point_client_at, running_bot
+from .endpoints import Endpoints
 from .gateway import ConnectionEvent
 from .payloads import Channel, Guild, Message, User
 from .server import DEFAULT_TIMEOUT, DiscordServer
@@ -39,6 +40,7 @@ __all__ = [
     "ClientRedirect",
     "ConnectionEvent",
     "DiscordServer",
+    "Endpoints",
     "Guild",
     "Message",
     "User",

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from types import TracebackType
 from typing import Any, Protocol
 
+from .endpoints import Endpoints
 from .server import DEFAULT_TIMEOUT, DiscordServer
 
 __all__ = ["ClientRedirect", "point_client_at", "running_bot"]
@@ -23,7 +24,7 @@ __all__ = ["ClientRedirect", "point_client_at", "running_bot"]
 class ClientRedirect(AbstractContextManager["ClientRedirect"]):
     """A library pointed at a local server; :meth:`restore` (or leaving ``with``) undoes it."""
 
-    def __init__(self, library: str, server: DiscordServer) -> None:
+    def __init__(self, library: str, server: DiscordServer | Endpoints) -> None:
         self.library = library
         route = importlib.import_module(f"{library}.http").Route
         websocket = getattr(importlib.import_module(f"{library}.gateway"), "DiscordWebSocket", None)
@@ -50,11 +51,12 @@ class ClientRedirect(AbstractContextManager["ClientRedirect"]):
         self.restore()
 
 
-def point_client_at(library: str, server: DiscordServer) -> ClientRedirect:
+def point_client_at(library: str, server: DiscordServer | Endpoints) -> ClientRedirect:
     """Make every client of ``library`` (``"discord"``, ``"nextcord"``, …) talk to ``server``.
 
-    Takes effect at once, for the whole process; use the result as a context manager to undo
-    it on exit:
+    ``server`` is a running :class:`DiscordServer`, or its :class:`Endpoints` (in a child
+    process: ``Endpoints.from_environ()``). Takes effect at once, for the whole process; use the
+    result as a context manager to undo it on exit:
 
     .. code-block:: python
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .endpoints import Endpoints
 from .gateway import ConnectionEvent, Gateway
 from .payloads import JSON, Channel, Guild, Message, Snowflakes, User
 from .rest import API_PREFIX, rest_routes
@@ -123,6 +124,11 @@ class DiscordServer:
     def gateway_url(self) -> str:
         """The gateway websocket URL, as ``/gateway`` and READY's ``resume_gateway_url`` give it."""
         return "ws" + self.base_url.removeprefix("http") + _GATEWAY_PATH
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """Both URLs, e.g. to hand to a bot in a child process (:meth:`Endpoints.to_environ`)."""
+        return Endpoints(self.api_url, self.gateway_url)
 
     # -- the world -------------------------------------------------------------------------
 

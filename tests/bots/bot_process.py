@@ -1,0 +1,61 @@
+"""A bot run the way users run one, with ``bot.run()``, for tests/bots/test_run.py.
+
+Usage: ``python bot_process.py FORK DATABASE`` with the local Discord's endpoints in the
+environment (``DiscordServer.endpoints.to_environ()``). Commands: ``!add <text>``, ``!stop``
+(closes the bot from inside). After ``run()`` returns, prints whether the database is closed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from notes import define_notes, notes_cog, shutdown_cog
+from ormar_bot_core.testing import Endpoints, point_client_at
+
+PACKAGES = {"nextcord": "nextcord_ormar", "discord": "discordpy_ormar"}
+
+
+def main(fork: str, database: Path) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
+    with warnings.catch_warnings():
+        # The forks import the deprecated audioop for voice.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        library = importlib.import_module(fork)
+        commands = importlib.import_module(f"{fork}.ext.commands")
+        package = importlib.import_module(PACKAGES[fork])
+    point_client_at(fork, Endpoints.from_environ())
+
+    note = define_notes()
+    cogs = [notes_cog(commands, note), shutdown_cog(fork, commands, note)]
+
+    class Bot(package.Bot):  # type: ignore[name-defined,misc]
+        async def setup_hook(self) -> None:
+            # discord.py: cogs are added (asynchronously) here; nextcord never calls it.
+            for cog in cogs:
+                await self.add_cog(cog)
+
+    intents = library.Intents.default()
+    intents.message_content = True
+    bot = Bot("!", f"sqlite:///{database}", intents=intents)
+    if fork == "nextcord":
+        for cog in cogs:
+            bot.add_cog(cog)
+
+    @bot.command()  # type: ignore[misc]
+    async def stop(ctx: Any) -> None:
+        await ctx.send("stopping")
+        await bot.close()
+
+    options: dict[str, Any] = {"log_handler": None} if fork == "discord" else {}
+    bot.run("test-token", **options)
+    state = "still connected" if bot._ormar.database.is_connected else "closed"
+    print(f"after run: database {state}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]))

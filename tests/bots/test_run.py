@@ -1,0 +1,76 @@
+"""``bot.run()`` in a process of its own, stopped from a command and by SIGTERM.
+
+The process must exit with status 0 after closing its database, with every write it acknowledged
+and every write made while shutting down on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from forks import Fork
+from notes import create_tables, define_notes, shutdown_writes, stored_texts
+from ormar_bot_core.testing import DEFAULT_TIMEOUT, DiscordServer
+
+BOT_SCRIPT = Path(__file__).with_name("bot_process.py")
+
+
+@asynccontextmanager
+async def bot_process(
+    fork: Fork, server: DiscordServer, database: Path, log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The bot script running against ``server``; killed if still running on exit."""
+    environ = {**os.environ, **server.endpoints.to_environ()}
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(BOT_SCRIPT),
+            fork.name,
+            str(database),
+            env=environ,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    exited = asyncio.create_task(process.wait())
+    server.watch(exited)
+    try:
+        yield process
+    except AssertionError as failure:
+        output = await asyncio.to_thread(log.read_text)
+        raise AssertionError(f"{failure}\n--- bot output ---\n{output}") from None
+    finally:
+        server.unwatch(exited)
+        if process.returncode is None:
+            process.kill()
+        await exited
+
+
+@pytest.mark.parametrize("stop", ["command", "sigterm"])
+async def test_run_exits_cleanly(
+    fork: Fork, server: DiscordServer, database: Path, tmp_path: Path, stop: str
+) -> None:
+    create_tables(database, define_notes())
+    channel = server.guilds[0].channel
+    log = tmp_path / "bot.log"
+
+    async with bot_process(fork, server, database, log) as process:
+        await server.wait_until_connected()
+        [reply] = await server.ask(channel, "!add acknowledged")
+        assert reply.content == "saved 1: acknowledged"
+        if stop == "command":
+            await server.ask(channel, "!stop")
+        else:
+            process.send_signal(signal.SIGTERM)
+        returncode = await asyncio.wait_for(process.wait(), DEFAULT_TIMEOUT)
+
+    output = await asyncio.to_thread(log.read_text)
+    assert returncode == 0, output
+    assert "after run: database closed" in output, output
+    assert sorted(stored_texts(database)) == sorted({"acknowledged", *shutdown_writes(fork.name)})
