@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -24,6 +25,8 @@ DEFAULT_TIMEOUT = 10.0
 broken test fails instead of hanging."""
 
 _GATEWAY_PATH = "/gateway-ws/"
+# How often waits look at conditions the server is not told about (the bot's own state).
+_POLL_INTERVAL = 0.02
 
 
 class DiscordServer:
@@ -336,12 +339,19 @@ class DiscordServer:
     async def wait_until(
         self, condition: Callable[[], bool], *, timeout: float, waiting_for: str
     ) -> None:
-        """Wait until ``condition()`` holds; fail with a report of what happened otherwise."""
+        """Wait until ``condition()`` holds; fail with a report of what happened otherwise.
+
+        ``condition`` is checked whenever the server's state changes, and every few
+        milliseconds in between, so it may also look at the bot (``bot.is_ready()``).
+
+        :param waiting_for: what the condition means, for the failure message.
+        """
 
         async def wait() -> None:
             while not condition():
                 self._check_watched(waiting_for)
-                await self._changed.wait()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), _POLL_INTERVAL)
 
         try:
             await asyncio.wait_for(wait(), timeout)

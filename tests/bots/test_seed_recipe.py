@@ -1,0 +1,56 @@
+"""The seed page's recipe for other forks, with its slips fixed, on a plain discord.py Bot.
+
+Fixed: ``__init__`` takes ``self``, and ``add_listener`` comes after ``super().__init__()``
+(which creates the listener table). Its close wiring is the one the page gives for forks
+without an ``on_close`` event.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from forks import load_fork
+from notes import create_tables, define_notes, notes_cog, stored_texts
+from ormar_bot_core import OrmarManager
+from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
+
+
+def recipe_bot_class(commands: Any, database_url: str) -> Any:
+    class MyBot(commands.Bot):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._ormar = OrmarManager(database_url)
+            self.add_listener(self._ormar.start, "on_connect")
+
+        async def close(self) -> None:
+            await self._ormar.close()
+            await super().close()
+
+    return MyBot
+
+
+async def test_corrected_recipe_on_discordpy(sqlite_url: str, database: Path) -> None:
+    fork = load_fork("discord")
+    note = define_notes()
+    create_tables(database, note)
+    async with DiscordServer() as server:
+        channel = server.add_guild().channel
+        with point_client_at(fork.name, server):
+            bot = recipe_bot_class(fork.commands, sqlite_url)("!", intents=fork.intents())
+            await fork.add_cog(bot, notes_cog(fork.commands, note))
+
+            async with running_bot(bot, server):
+                # The recipe connects from an on_connect listener, which runs concurrently
+                # with the events that follow READY: wait for it.
+                await server.wait_until(
+                    lambda: bot._ormar.database.is_connected,
+                    timeout=10,
+                    waiting_for="the on_connect listener to connect the database",
+                )
+                [reply] = await server.ask(channel, "!add from the recipe")
+                assert reply.content == "saved 1: from the recipe"
+                await bot.close()
+                assert not bot._ormar.database.is_connected
+
+    assert stored_texts(database) == ["from the recipe"]
