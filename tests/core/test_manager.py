@@ -137,8 +137,6 @@ async def test_close_lets_running_work_finish(sqlite_url: str) -> None:
     assert rows_on_disk(sqlite_url) == ["first", "second"]
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
 async def test_close_gives_up_waiting_after_close_timeout(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -160,8 +158,7 @@ async def test_close_gives_up_waiting_after_close_timeout(
         await asyncio.wait_for(manager.close(), timeout=10)
     assert "with 1 queries still running after 0.1s" in caplog.text
     assert not manager.database.is_connected
-    # The abandoned transaction still ends; its connection, which the disposed pool no longer
-    # tracks, is only reclaimed by the garbage collector.
+    # The abandoned transaction still ends, and its connection is closed (no ResourceWarning).
     stuck.set()
     await work
     del work
@@ -204,7 +201,8 @@ async def test_unusable_sqlite_path_fails_fast_and_clearly(tmp_path: Path) -> No
     manager = OrmarManager(f"sqlite:///{tmp_path}/missing/dir/bot.sqlite", start_timeout=30)
     with pytest.raises(DatabaseUnavailableError) as caught:
         await asyncio.wait_for(manager.start(), timeout=10)
-    assert "folder" in str(caught.value) and "does not exist" in str(caught.value)
+    assert "bot.sqlite': the folder" in str(caught.value)
+    assert "does not exist. Create it, or fix the path" in str(caught.value)
     assert not manager.database.is_connected
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 
 import ormar
@@ -36,6 +36,7 @@ class SharedDatabase(ormar.DatabaseConnection):
         super().__init__(_UNCONFIGURED_URL)
         self._engine_factory: Callable[[], AsyncEngine] | None = None
         self._in_flight = 0
+        self._retired_engines: list[AsyncEngine] = []
         self.owner: object | None = None
         """The manager that configured this connection last."""
 
@@ -73,21 +74,32 @@ class SharedDatabase(ormar.DatabaseConnection):
             self._global_transaction = Transaction(self, force_rollback=True)
             await self._global_transaction.__aenter__()
 
+    async def disconnect(self) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        if self._global_transaction is not None:
+            await self._global_transaction.__aexit__()
+            self._global_transaction = None
+        self._engine = self._autocommit_engine = None
+        if self._in_flight:
+            # Work that outlived the close timeout still holds connections: the engine is
+            # disposed when that work ends, so that its connections are closed, not leaked.
+            self._retired_engines.append(engine)
+        else:
+            await engine.dispose()
+
     async def wait_idle(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for running queries to finish; ``True`` once none run.
 
         Queries that start while waiting are waited for too.
         """
         deadline = time.monotonic() + timeout
-        while self._in_flight > self._global_transaction_slots():
+        while self._in_flight:
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(_IDLE_POLL_SECONDS)
         return True
-
-    def _global_transaction_slots(self) -> int:
-        # The force_rollback transaction stays open for the connection's whole life.
-        return 1 if self._global_transaction is not None else 0
 
     @property
     def engine(self) -> AsyncEngine:
@@ -97,9 +109,8 @@ class SharedDatabase(ormar.DatabaseConnection):
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
-        with self._tracked():
-            async with super().connection() as conn:
-                yield conn
+        async with self._tracked(), super().connection() as conn:
+            yield conn
 
     @asynccontextmanager
     async def get_query_executor(
@@ -107,20 +118,26 @@ class SharedDatabase(ormar.DatabaseConnection):
     ) -> AsyncIterator[QueryExecutor]:
         if self._engine is None:
             raise _not_connected()
-        with self._tracked():
+        async with self._tracked():
             async with super().get_query_executor(transactional=transactional) as executor:
                 yield executor
 
     def transaction(self, force_rollback: bool = False) -> Transaction:
         return _TrackedTransaction(self, force_rollback=force_rollback)
 
-    @contextmanager
-    def _tracked(self) -> Iterator[None]:
+    @asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
         self._in_flight += 1
         try:
             yield
         finally:
-            self._in_flight -= 1
+            await self._work_done()
+
+    async def _work_done(self) -> None:
+        self._in_flight -= 1
+        if not self._in_flight:
+            while self._retired_engines:
+                await self._retired_engines.pop().dispose()
 
 
 class _TrackedTransaction(Transaction):
@@ -135,7 +152,7 @@ class _TrackedTransaction(Transaction):
         try:
             return await super().__aenter__()
         except BaseException:
-            self._database._in_flight -= 1
+            await self._database._work_done()
             raise
 
     async def __aexit__(
@@ -147,7 +164,7 @@ class _TrackedTransaction(Transaction):
         try:
             await super().__aexit__(exc_type, exc_value, traceback)
         finally:
-            self._database._in_flight -= 1
+            await self._database._work_done()
 
 
 def _not_connected() -> DatabaseNotConnectedError:
