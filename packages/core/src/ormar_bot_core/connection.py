@@ -118,9 +118,9 @@ class SharedDatabase(ormar.DatabaseConnection):
     ) -> AsyncIterator[QueryExecutor]:
         if self._engine is None:
             raise _not_connected()
-        async with self._tracked():
-            async with super().get_query_executor(transactional=transactional) as executor:
-                yield executor
+        executor_context = super().get_query_executor(transactional=transactional)
+        async with self._tracked(), executor_context as executor:
+            yield executor
 
     def transaction(self, force_rollback: bool = False) -> Transaction:
         return _TrackedTransaction(self, force_rollback=force_rollback)
