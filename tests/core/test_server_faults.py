@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import ormar
 import pytest
 from ormar_bot_core import AppModel, DatabaseUnavailableError, OrmarApp, OrmarManager
+from ormar_bot_core.manager import _PING_AFTER_IDLE
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -197,9 +198,12 @@ async def test_restart_under_a_connected_manager_keeps_every_write(
     await asyncio.gather(*(item.objects.create(n=n) for n in range(300)))
 
     await asyncio.to_thread(controllable_server.restart)
+    # The restart alone takes longer, but this makes it certain: every pooled connection has
+    # sat idle long enough to be checked before its next use.
+    await asyncio.sleep(_PING_AFTER_IDLE)
 
-    # The pool's connections are dead; pre-ping replaces them on checkout, so the same
-    # manager serves the next queries without being restarted.
+    # The pool's connections are dead; they are replaced on checkout, so the same manager
+    # serves the next queries without being restarted.
     assert manager.database.is_connected
     assert sorted(row.n for row in await item.objects.all()) == list(range(300))
     await asyncio.gather(*(item.objects.create(n=n) for n in range(300, 400)))
