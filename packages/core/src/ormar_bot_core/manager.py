@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ormar
 from sqlalchemy import event, text
@@ -21,6 +21,9 @@ from .apps import OrmarApp
 from .connection import SharedDatabase
 from .errors import ConfigurationError, DatabaseUnavailableError
 from .urls import mask_url, resolve_url
+
+if TYPE_CHECKING:
+    from .migrations import AppState
 
 __all__ = ["DEFAULT_SQLITE_PRAGMAS", "OrmarManager"]
 
@@ -66,6 +69,8 @@ class OrmarManager:
         (tests).
     :param engine_options: passed to :func:`sqlalchemy.ext.asyncio.create_async_engine`
         (``pool_size``, ``echo``, …).
+    :param upgrade_on_start: apply every app's migrations (:meth:`upgrade`) when :meth:`start`
+        connects, so a bot migrates itself at boot.
     """
 
     def __init__(
@@ -76,6 +81,7 @@ class OrmarManager:
         close_timeout: float = 10.0,
         sqlite_pragmas: Mapping[str, str | int | None] | None = None,
         force_rollback: bool = False,
+        upgrade_on_start: bool = False,
         **engine_options: Any,
     ) -> None:
         self.database_url = database_url
@@ -87,6 +93,7 @@ class OrmarManager:
         self._sqlite_pragmas = _merge_pragmas(sqlite_pragmas)
         self._force_rollback = force_rollback
         self._engine_options = engine_options
+        self.upgrade_on_start = upgrade_on_start
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -132,6 +139,8 @@ class OrmarManager:
             )
             await self._connect_and_ping(database)
             logger.info("Connected to %s", mask_url(self.url))
+            if self.upgrade_on_start:
+                await self._upgrade_on_start(database)
 
     async def close(self) -> None:
         """Let running queries finish (up to ``close_timeout``), then disconnect.
@@ -257,6 +266,49 @@ class OrmarManager:
             "database server runs and that the URL's host, port, user, password and database "
             "name are right."
         )
+
+    # Migrations: thin wrappers over ormar_bot_core.migrations, imported only when used so that
+    # a bot that never migrates never imports Alembic.
+
+    async def upgrade(self, app: str | None = None, revision: str = "heads") -> list[AppState]:
+        """Apply migrations: every app to its newest revision, in foreign-key dependency order,
+        or ``app`` to ``revision``. Safe to run from several processes at once (it locks).
+        Works whether or not the manager is started."""
+        from .migrations import Project, commands
+
+        return await commands.upgrade(Project.of_manager(self), app, revision)
+
+    async def downgrade(self, app: str | None, revision: str = "-1") -> list[AppState]:
+        """Revert ``app``'s migrations (one step by default); ``app=None`` with ``"base"``
+        reverts every app, dependents first."""
+        from .migrations import Project, commands
+
+        return await commands.downgrade(Project.of_manager(self), app, revision)
+
+    async def current(self, app: str | None = None) -> dict[str, tuple[str, ...]]:
+        """The revisions applied to the database, by app."""
+        from .migrations import Project, commands
+
+        return await commands.current(Project.of_manager(self), app)
+
+    async def stamp(self, app: str | None, revision: str = "heads") -> list[AppState]:
+        """Record ``revision`` as applied without running migrations."""
+        from .migrations import Project, commands
+
+        return await commands.stamp(Project.of_manager(self), app, revision)
+
+    async def check_migrations(self, app: str | None = None) -> dict[str, list[str]]:
+        """What a new migration would contain, by app; empty when the models match."""
+        from .migrations import Project, commands
+
+        return await commands.check(Project.of_manager(self), app)
+
+    async def _upgrade_on_start(self, database: SharedDatabase) -> None:
+        try:
+            await self.upgrade()
+        except BaseException:
+            await database.disconnect()
+            raise
 
 
 def _install_idle_ping(engine: AsyncEngine) -> None:

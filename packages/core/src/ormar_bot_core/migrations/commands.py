@@ -1,0 +1,483 @@
+"""One plain function per command. The CLI and :class:`~ormar_bot_core.OrmarManager` call these.
+
+Functions that touch the database are coroutines: Alembic runs inside the manager's async
+engine (``run_sync``). Functions that only read the migration files are plain functions.
+
+.. code-block:: python
+
+    project = Project.of_manager(manager)
+    await migrate(project)                      # write a revision for every changed app
+    await upgrade(project)                      # apply them, every app, in dependency order
+    await downgrade(project, "star")            # one step back for app "star"
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from alembic import command
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script
+from sqlalchemy.engine import Connection
+
+from ..apps import OrmarApp
+from ..errors import (
+    MigrationConflictError,
+    MigrationError,
+    MigrationUsageError,
+    ModelsChangedError,
+    UnsafeMigrationError,
+)
+from . import legacy
+from .autogen import auto_message, describe, tidy, unsafe_columns
+from .config import Config, RevisionOptions
+from .database import run_on_database
+from .layout import next_revision_id
+from .project import Project
+from .runner import check_revision, revisions_of, run_alembic, script_directory
+from .scratch import replay, run_in_scratch
+
+__all__ = [
+    "AppState",
+    "NewRevision",
+    "adopt",
+    "check",
+    "current",
+    "downgrade",
+    "downgrade_sql",
+    "heads",
+    "history",
+    "migrate",
+    "show",
+    "stamp",
+    "upgrade",
+    "upgrade_sql",
+]
+
+logger = logging.getLogger(__name__)
+
+_HEADS = ("heads", "head")
+
+
+@dataclass(frozen=True)
+class AppState:
+    """Where an app's history stood in the database before and after a command."""
+
+    app: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    has_history: bool = True
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """A revision file ``migrate`` wrote."""
+
+    app: str
+    revision: str
+    message: str
+    path: Path
+    changes: list[str] = field(default_factory=list)
+    """What it does, one phrase per change (``star_add_note``); empty for ``--empty``."""
+
+
+# -- database state --------------------------------------------------------------------------
+
+
+def _database_heads(connection: Connection, config: Config) -> tuple[str, ...]:
+    context = MigrationContext.configure(connection, opts={"version_table": config.version_table})
+    return tuple(sorted(context.get_current_heads()))
+
+
+async def current(project: Project, app: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The revisions each app's version table records (empty: nothing applied)."""
+    apps = project.select(app)
+
+    def work(connection: Connection) -> dict[str, tuple[str, ...]]:
+        states: dict[str, tuple[str, ...]] = {}
+        for each in apps:
+            config = project.config(each, connection=connection)
+            states[each.name] = _database_heads(connection, config) or legacy.version_heads(
+                connection, each
+            )
+        return states
+
+    return await run_on_database(project.manager, work)
+
+
+def _applying(
+    connection: Connection,
+    project: Project,
+    apps: Sequence[OrmarApp],
+    revision: str,
+    action: str,
+    run: str,
+) -> list[AppState]:
+    states: list[AppState] = []
+    for app in apps:
+        config = project.config(app, connection=connection)
+        if not config.has_history():
+            if revision not in _HEADS and revision != "base":
+                check_revision(config, revision)
+            states.append(AppState(app.name, (), (), has_history=False))
+            continue
+        check_revision(config, revision)
+        legacy.adopt_version_table(connection, config)
+        before = _database_heads(connection, config)
+        if run == "downgrade" and not before:
+            if revision == "base":
+                states.append(AppState(app.name, (), ()))
+                continue
+            raise MigrationError(
+                f"App {app.name!r} has no migration applied: there is nothing to downgrade."
+            )
+        run_alembic(config, action, partial(getattr(command, run), config, revision))
+        states.append(AppState(app.name, before, _database_heads(connection, config)))
+    return states
+
+
+async def upgrade(
+    project: Project, app: str | None = None, revision: str = "heads"
+) -> list[AppState]:
+    """Apply migrations: every app (in foreign-key dependency order) to its heads, or ``app``
+    to ``revision``. Holds the migration lock; on SQLite and PostgreSQL all of it is one
+    transaction.
+
+    :raises MigrationUsageError: a revision other than ``heads`` without ``app``.
+    :raises RevisionNotFoundError: the app has no such revision.
+    """
+    if app is None and revision not in _HEADS:
+        raise MigrationUsageError(
+            f"Upgrading to {revision!r} needs an app (--app NAME): revisions belong to one app."
+        )
+    apps = project.select(app)
+    return await run_on_database(
+        project.manager,
+        lambda connection: _applying(connection, project, apps, revision, "Upgrading", "upgrade"),
+        lock=True,
+    )
+
+
+async def downgrade(project: Project, app: str | None, revision: str = "-1") -> list[AppState]:
+    """Revert migrations of ``app`` (default: one step). With ``app=None`` every app goes to
+    ``base``, in reverse dependency order.
+
+    :raises MigrationError: the app has nothing applied, or ``revision`` lies below its first
+        migration.
+    """
+    if app is None and revision != "base":
+        raise MigrationUsageError(
+            "Downgrading every app only goes to 'base'; name an app to go elsewhere."
+        )
+    apps = list(reversed(project.select(app)))
+    return await run_on_database(
+        project.manager,
+        lambda connection: _applying(
+            connection, project, apps, revision, "Downgrading", "downgrade"
+        ),
+        lock=True,
+    )
+
+
+async def stamp(
+    project: Project, app: str | None, revision: str = "heads", *, purge: bool = False
+) -> list[AppState]:
+    """Record ``revision`` in the version table without running migrations (``heads``: every
+    app's newest, for a database whose tables already exist)."""
+    if app is None and revision not in (*_HEADS, "base"):
+        raise MigrationUsageError(
+            f"Stamping {revision!r} needs an app (--app NAME): revisions belong to one app."
+        )
+    apps = project.select(app)
+
+    def work(connection: Connection) -> list[AppState]:
+        states: list[AppState] = []
+        for each in apps:
+            config = project.config(each, connection=connection)
+            if not config.has_history():
+                states.append(AppState(each.name, (), (), has_history=False))
+                continue
+            check_revision(config, revision)
+            before = _database_heads(connection, config)
+            run_alembic(config, "Stamping", partial(command.stamp, config, revision, purge=purge))
+            states.append(AppState(each.name, before, _database_heads(connection, config)))
+        return states
+
+    return await run_on_database(project.manager, work, lock=True)
+
+
+def _offline(project: Project, apps: Sequence[OrmarApp], revision: str, run: str) -> str:
+    buffer = io.StringIO()
+    for app in apps:
+        config = project.config(app, output_buffer=buffer)
+        if not config.has_history():
+            continue
+        check_revision(config, revision)
+        buffer.write(f"-- app {app.name}\n\n")
+        run_alembic(
+            config, "Writing the SQL of", partial(getattr(command, run), config, revision, sql=True)
+        )
+        buffer.write("\n")
+    return buffer.getvalue()
+
+
+def upgrade_sql(project: Project, app: str | None = None, revision: str = "heads") -> str:
+    """The SQL ``upgrade`` would run from an empty database (or over ``from:to``), without
+    touching any database."""
+    if app is None and revision not in _HEADS:
+        raise MigrationUsageError(
+            f"Upgrading to {revision!r} needs an app (--app NAME): revisions belong to one app."
+        )
+    return _offline(project, project.select(app), revision, "upgrade")
+
+
+def downgrade_sql(project: Project, app: str, revision: str) -> str:
+    """The SQL of a downgrade over ``from:to`` (offline, a starting point must be given)."""
+    if ":" not in revision:
+        raise MigrationUsageError(
+            "With --sql, downgrade needs a range FROM:TO (the database is not read), "
+            "such as 0002:0001."
+        )
+    return _offline(project, project.select(app), revision, "downgrade")
+
+
+# -- migration files -------------------------------------------------------------------------
+
+
+def heads(project: Project, app: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The newest revision(s) of each app's history."""
+    result: dict[str, tuple[str, ...]] = {}
+    for each in project.select(app):
+        config = project.config(each)
+        result[each.name] = (
+            tuple(script_directory(config).get_heads()) if config.has_history() else ()
+        )
+    return result
+
+
+def history(project: Project, app: str | None = None) -> dict[str, list[Script]]:
+    """Each app's revisions, newest first."""
+    result: dict[str, list[Script]] = {}
+    for each in project.select(app):
+        config = project.config(each)
+        result[each.name] = (
+            list(script_directory(config).walk_revisions()) if config.has_history() else []
+        )
+    return result
+
+
+def show(project: Project, app: str, revision: str = "heads") -> list[Script]:
+    """The revision(s) ``revision`` designates in ``app``'s history."""
+    (each,) = project.select(app)
+    config = project.config(each)
+    check_revision(config, revision)
+    if not config.has_history():
+        return []
+    found = script_directory(config).get_revisions(revision)
+    return [script for script in found if isinstance(script, Script)]
+
+
+def _write_empty(project: Project, app: OrmarApp, message: str | None) -> NewRevision:
+    config = project.config(app)
+    config.migrations_dir.mkdir(parents=True, exist_ok=True)
+    rev_id = next_revision_id(revisions_of(config))
+    script = run_alembic(
+        config,
+        "Writing a revision of",
+        lambda: command.revision(config, message=message or "empty", rev_id=rev_id),
+    )
+    assert isinstance(script, Script)
+    return NewRevision(app.name, script.revision, script.doc, Path(script.path))
+
+
+@dataclass
+class _Diff:
+    app: OrmarApp
+    changes: list[str] = field(default_factory=list)
+    unsafe: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _autogenerate(
+    connection: Connection,
+    project: Project,
+    app: OrmarApp,
+    owned: frozenset[str],
+    message: str | None,
+    *,
+    write: bool,
+) -> tuple[_Diff, NewRevision | None]:
+    diff = _Diff(app)
+
+    def directives(
+        context: MigrationContext, revision: object, scripts: list[MigrationScript]
+    ) -> None:
+        script = scripts[0]
+        upgrade_ops = script.upgrade_ops
+        if upgrade_ops is None or upgrade_ops.is_empty():
+            scripts[:] = []
+            return
+        diff.changes = describe(upgrade_ops, app.name)
+        diff.unsafe = unsafe_columns(upgrade_ops)
+        if not write:
+            scripts[:] = []
+            return
+        if diff.unsafe:
+            raise UnsafeMigrationError(_unsafe_message(app, diff.unsafe))
+        if not script.message:
+            script.message = auto_message(diff.changes)
+        for container in (upgrade_ops, script.downgrade_ops):
+            if container is not None:
+                tidy(container)
+
+    config = project.config(app, connection=connection, revision=RevisionOptions(owned))
+    if write:
+        config.migrations_dir.mkdir(parents=True, exist_ok=True)
+    rev_id = next_revision_id(revisions_of(config))
+    written = run_alembic(
+        config,
+        "Comparing the models of",
+        lambda: command.revision(
+            config,
+            message=message,
+            autogenerate=True,
+            rev_id=rev_id,
+            process_revision_directives=directives,
+        ),
+    )
+    if not isinstance(written, Script):
+        return diff, None
+    return diff, NewRevision(
+        app.name, written.revision, written.doc, Path(written.path), diff.changes
+    )
+
+
+def _unsafe_message(app: OrmarApp, unsafe: Iterable[tuple[str, str]]) -> str:
+    columns = ", ".join(f"{table}.{column}" for table, column in unsafe)
+    return (
+        f"App {app.name!r}: no migration written, because {columns} would be added as NOT NULL "
+        "without a default to a table that exists, and its existing rows would have no value. "
+        "Add server_default=... to the field (a database default, not just default=), or make "
+        "it nullable=True; or write the migration by hand from "
+        f"'ormar-bot migrate --app {app.name} --empty' (add it nullable, fill it, then alter it)."
+    )
+
+
+def _check_conflicts(targets: Sequence[OrmarApp], owned: Mapping[str, frozenset[str]]) -> None:
+    for app in targets:
+        for other, tables in owned.items():
+            clash = sorted(set(app.metadata.tables) & tables) if other != app.name else []
+            if clash:
+                raise MigrationConflictError(
+                    f"App {app.name!r} declares {', '.join(clash)}, which app {other!r}'s "
+                    "migrations create: move the model back, or give it another tablename."
+                )
+
+
+async def _diff_apps(
+    project: Project,
+    targets: Sequence[OrmarApp],
+    message: str | None,
+    *,
+    live: bool,
+    write: bool,
+) -> list[tuple[_Diff, NewRevision | None]]:
+    replayed = project.dependencies(targets)
+
+    def compare(
+        connection: Connection, owned: Mapping[str, frozenset[str]]
+    ) -> list[tuple[_Diff, NewRevision | None]]:
+        _check_conflicts(targets, owned)
+        return [
+            _autogenerate(
+                connection, project, app, owned.get(app.name, frozenset()), message, write=write
+            )
+            for app in targets
+        ]
+
+    if live:
+        owned = await run_in_scratch(
+            project, lambda connection: replay(connection, project, replayed)
+        )
+        return await run_on_database(project.manager, lambda c: compare(c, owned))
+    return await run_in_scratch(
+        project, lambda connection: compare(connection, replay(connection, project, replayed))
+    )
+
+
+async def migrate(
+    project: Project,
+    app: str | None = None,
+    message: str | None = None,
+    *,
+    empty: bool = False,
+    live: bool = False,
+) -> list[NewRevision]:
+    """Write a revision for each app whose models differ from its history (or for ``app``).
+
+    The histories are replayed into a scratch database, so no live database is needed; with
+    ``live=True`` the models are compared with the configured database instead (which must be
+    at every app's latest revision). Apps without changes get no file, unless ``empty=True``
+    (which needs ``app``) writes a revision to fill in by hand.
+
+    :param message: the revision's message; by default it names the changes (``create_star``).
+    :raises UnsafeMigrationError: a NOT NULL column without a default would be added to an
+        existing table; nothing is written for that app.
+    """
+    if empty:
+        if app is None:
+            raise MigrationUsageError("An empty migration needs an app: --app NAME --empty.")
+        return [_write_empty(project, each, message) for each in project.select(app)]
+    results = await _diff_apps(project, project.select(app), message, live=live, write=True)
+    written = [revision for _, revision in results if revision is not None]
+    for revision in written:
+        logger.info("App %s: wrote %s", revision.app, revision.path)
+    return written
+
+
+async def check(
+    project: Project, app: str | None = None, *, live: bool = False, strict: bool = False
+) -> dict[str, list[str]]:
+    """What ``migrate`` would write, as phrases per app (``{}`` when models and migrations
+    agree). For CI: with ``strict=True`` a difference raises :class:`ModelsChangedError`."""
+    results = await _diff_apps(project, project.select(app), None, live=live, write=False)
+    differences = {diff.app.name: diff.changes for diff, _ in results if diff.changes}
+    if strict and differences:
+        listed = "; ".join(f"{name}: {', '.join(changes)}" for name, changes in differences.items())
+        raise ModelsChangedError(
+            f"The models differ from the migrations ({listed}): run 'ormar-bot migrate' and "
+            "commit the new revision files."
+        )
+    return differences
+
+
+async def adopt(project: Project, app: str | None = None) -> list[NewRevision]:
+    """Take over a nextcord-ormar 0.3 project: for each app whose history creates tables
+    named ``<app>.<model>s``, write a revision renaming them to ``<app>_<model>s``.
+
+    ``upgrade`` then moves each database's old version table (``alembic.<app>``) into the new
+    one and applies the renames. Apps with nothing to rename get no file.
+    """
+    targets = project.select(app)
+    replayed = project.dependencies(targets)
+    owned = await run_in_scratch(project, lambda connection: replay(connection, project, replayed))
+    written: list[NewRevision] = []
+    for each in targets:
+        table_renames = legacy.renames(each, owned.get(each.name, frozenset()))
+        if not table_renames:
+            continue
+        path = legacy.write_adoption(project.config(each), table_renames)
+        changes = [f"rename {old} to {new}" for old, new in table_renames.items()]
+        written.append(
+            NewRevision(each.name, path.name.partition("_")[0], legacy.ADOPT_MESSAGE, path, changes)
+        )
+    return written

@@ -1,0 +1,109 @@
+"""Running Alembic's commands for one app, with its errors turned into ormar-bot's."""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError, RevisionError
+from alembic.util import CommandError
+from alembic.util.exc import DatabaseNotAtHead
+
+from ..errors import MigrationError, OrmarBotError, RevisionNotFoundError
+from .config import Config
+from .database import describe_error
+
+__all__ = ["check_revision", "revisions_of", "run_alembic", "script_directory"]
+
+T = TypeVar("T")
+
+_SYMBOLIC = re.compile(r"(heads?|base)([+-]\d+)?\Z|[+-]\d+\Z")
+
+
+def script_directory(config: Config) -> ScriptDirectory:
+    """The app's history, read from its migrations folder."""
+    return ScriptDirectory.from_config(config)
+
+
+def revisions_of(config: Config) -> list[str]:
+    """The app's revision ids, newest first (none when it has no migrations folder)."""
+    if not config.has_history():
+        return []
+    return [script.revision for script in script_directory(config).walk_revisions()]
+
+
+def check_revision(config: Config, revision: str) -> None:
+    """Make sure ``revision`` (or each end of a ``from:to`` range) means something in the app.
+
+    :raises RevisionNotFoundError: it does not; the message lists the app's revisions.
+    """
+    for part in revision.split(":"):
+        target = part.partition("@")[2] or part
+        if _SYMBOLIC.match(target):
+            continue
+        known = revisions_of(config)
+        try:
+            found = script_directory(config).get_revisions(part) if known else ()
+        except (RevisionError, CommandError):
+            found = ()
+        if not found:
+            listed = ", ".join(reversed(known)) or "none yet"
+            raise RevisionNotFoundError(
+                f"App {config.app.name!r} has no revision {part!r}; its revisions: {listed} "
+                f"(see 'ormar-bot history --app {config.app.name}')."
+            )
+
+
+def run_alembic(config: Config, action: str, work: Callable[[], T], *, hint: str = "") -> T:
+    """Run ``work`` (an Alembic command on ``config``), explaining its failures.
+
+    :param action: what is being done, as in "Upgrading" (the app's name follows).
+    :raises MigrationError: Alembic refused, or a revision file failed; the message names the
+        app, the file and line when the failure is in a revision file, and the cause.
+    """
+    app = config.app.name
+    try:
+        return work()
+    except OrmarBotError:
+        raise
+    except CommandError as error:
+        if not isinstance(error, DatabaseNotAtHead) and "not up to date" not in str(error):
+            raise MigrationError(f"{action} app {app!r}: {_explain(error, app)}") from error
+        raise MigrationError(
+            f"The database lacks migrations of app {app!r}: run 'ormar-bot upgrade' first, or "
+            "compare with the migration history instead (leave out --live)."
+        ) from None
+    except Exception as error:  # a revision file can raise anything
+        where = _where(error, config.migrations_dir)
+        message = f"{action} app {app!r} failed{where}: {describe_error(error)}."
+        raise MigrationError(f"{message} {hint}".strip()) from error
+
+
+def _explain(error: CommandError, app: str) -> str:
+    cause = error.__cause__
+    text = str(error)
+    if isinstance(cause, ResolutionError):
+        return f"{text} (see 'ormar-bot history --app {app}')."
+    if isinstance(cause, RevisionError) and "didn't produce" in text:
+        return (
+            "that goes below its first migration; use 'base' to undo all of its migrations "
+            f"(see 'ormar-bot current --app {app}')."
+        )
+    if "Multiple heads" in text or "multiple heads" in text.lower():
+        return (
+            f"{text}. Two migrations were written on the same parent (branches merged?): "
+            "make one of them revise the other, or use a revision id."
+        )
+    return text
+
+
+def _where(error: BaseException, migrations_dir: Path) -> str:
+    for frame, line in reversed(list(traceback.walk_tb(error.__traceback__))):
+        path = Path(frame.f_code.co_filename)
+        if path.parent == migrations_dir:
+            return f" in {path.name}, line {line}"
+    return ""

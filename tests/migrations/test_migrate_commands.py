@@ -1,0 +1,458 @@
+"""The migration commands in-process, on every backend (``database_url``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+
+import ormar
+import pytest
+from ormar_bot_core import AppModel, OrmarApp, OrmarManager
+from ormar_bot_core.errors import (
+    MigrationConflictError,
+    MigrationError,
+    MigrationUsageError,
+    ModelsChangedError,
+    RevisionNotFoundError,
+    UnsafeMigrationError,
+)
+from ormar_bot_core.migrations import (
+    Project,
+    check,
+    current,
+    downgrade,
+    heads,
+    history,
+    migrate,
+    show,
+    stamp,
+    upgrade,
+    upgrade_sql,
+)
+
+from tests.migrations.helpers import declare, execute, pk, quote, table_names
+
+
+def star_v1(tmp_path: Path) -> None:
+    declare(tmp_path, "star", Star={"id": pk(), "body": (str, ormar.String(max_length=50))})
+
+
+def star_v2(tmp_path: Path) -> None:
+    declare(
+        tmp_path,
+        "star",
+        Star={
+            "id": pk(),
+            "body": (str, ormar.String(max_length=50)),
+            "note": (str | None, ormar.String(max_length=100, nullable=True)),
+        },
+    )
+
+
+async def test_revisions_are_numbered_and_named_after_their_changes(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    (first,) = await migrate(Project(OrmarManager(database_url)))
+    star_v2(tmp_path)
+    (second,) = await migrate(Project(OrmarManager(database_url)))
+
+    assert (first.revision, first.message, first.path.name) == (
+        "0001",
+        "create_star",
+        "0001_create_star.py",
+    )
+    assert (second.revision, second.message, second.path.name) == (
+        "0002",
+        "star_add_note",
+        "0002_star_add_note.py",
+    )
+    assert first.path.parent == tmp_path / "star" / "migrations"
+    assert "batch_alter_table" in second.path.read_text()
+    # Written without a database: none was created or touched.
+    if database_url.startswith("sqlite"):
+        assert not await asyncio.to_thread(Path(database_url.removeprefix("sqlite:///")).exists)
+
+
+async def test_upgrade_applies_each_app_and_records_it_in_its_own_version_table(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    declare(tmp_path, "users", User={"id": pk()})
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    states = await upgrade(project)
+
+    assert [(state.app, state.before, state.after) for state in states] == [
+        ("star", (), ("0001",)),
+        ("users", (), ("0001",)),
+    ]
+    assert await table_names(database_url) >= {
+        "star_stars",
+        "users_users",
+        "alembic_version_star",
+        "alembic_version_users",
+    }
+    assert await current(project) == {"star": ("0001",), "users": ("0001",)}
+    assert [state.changed for state in await upgrade(project)] == [False, False]
+
+
+async def test_no_empty_revision_unless_asked(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    assert await migrate(project) == []
+    (empty,) = await migrate(project, "star", "backfill notes", empty=True)
+    assert (empty.revision, empty.path.name) == ("0002", "0002_backfill_notes.py")
+    assert "def upgrade() -> None:\n    pass" in empty.path.read_text()
+    with pytest.raises(MigrationUsageError, match="An empty migration needs an app"):
+        await migrate(project, empty=True)
+
+
+async def test_a_given_message_names_the_revision(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    (revision,) = await migrate(Project(OrmarManager(database_url)), message="first stars")
+    assert revision.path.name == "0001_first_stars.py"
+
+
+async def test_a_removed_model_is_dropped_by_its_app(tmp_path: Path, database_url: str) -> None:
+    declare(tmp_path, "star", Star={"id": pk()}, Badge={"id": pk()})
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    await upgrade(project)
+
+    declare(tmp_path, "star", Star={"id": pk()})
+    project = Project(OrmarManager(database_url))
+    (revision,) = await migrate(project)
+    await upgrade(project)
+
+    assert revision.message == "delete_badge"
+    assert "star_badges" not in await table_names(database_url)
+
+
+async def test_a_migration_never_touches_tables_its_app_does_not_own(
+    tmp_path: Path, database_url: str
+) -> None:
+    declare(tmp_path, "star", Star={"id": pk()})
+    declare(tmp_path, "users", User={"id": pk()})
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    await upgrade(project)
+    await execute(database_url, "CREATE TABLE legacy_things (id INTEGER PRIMARY KEY)")
+
+    # The "users" app disappears from this program (its cog is not loaded), "star" changes.
+    declare(tmp_path, "star", Star={"id": pk(), "n": (int, ormar.Integer(server_default="0"))})
+    partial = Project(OrmarManager(database_url), apps={"star": OrmarApp.get("star")})
+    for live in (False, True):
+        (revision,) = await migrate(partial, live=live)
+        text = revision.path.read_text()
+        assert "users_users" not in text
+        assert "legacy_things" not in text
+        assert "alembic_version" not in text
+        revision.path.unlink()
+
+
+async def test_a_not_null_column_without_default_is_refused(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    declare(
+        tmp_path,
+        "star",
+        Star={
+            "id": pk(),
+            "body": (str, ormar.String(max_length=50)),
+            "color": (str, ormar.String(max_length=10)),
+        },
+    )
+    with pytest.raises(UnsafeMigrationError, match=r"star_stars\.color .* server_default="):
+        await migrate(Project(OrmarManager(database_url)))
+    assert [path.name for path in (tmp_path / "star" / "migrations").glob("*.py")] == [
+        "0001_create_star.py"
+    ]
+
+    declare(
+        tmp_path,
+        "star",
+        Star={
+            "id": pk(),
+            "body": (str, ormar.String(max_length=50)),
+            "color": (str, ormar.String(max_length=10, server_default="red")),
+        },
+    )
+    project = Project(OrmarManager(database_url))
+    (revision,) = await migrate(project)
+    assert revision.message == "star_add_color"
+
+
+async def test_types_and_server_defaults_are_compared_and_altered(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    await upgrade(project)
+    await execute(database_url, "INSERT INTO star_stars (body) VALUES ('kept')")
+
+    declare(
+        tmp_path,
+        "star",
+        Star={"id": pk(), "body": (str, ormar.String(max_length=200, server_default="x"))},
+    )
+    project = Project(OrmarManager(database_url))
+    (revision,) = await migrate(project)
+    await upgrade(project)
+
+    text = revision.path.read_text()
+    # The existing type is reflected from a scratch database of the same dialect.
+    assert re.search(r"existing_type=(sa|mysql)\.VARCHAR\(length=50\)", text)
+    assert "type_=sa.String(length=200)" in text
+    assert "server_default" in text
+    assert await check(project) == {}
+    assert await execute(database_url, "SELECT body FROM star_stars") == [[("kept",)]]
+
+
+async def test_check_reports_what_migrate_would_write(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    assert await check(project) == {"star": ["create_star"]}
+    with pytest.raises(ModelsChangedError, match="star: create_star"):
+        await check(project, strict=True)
+    await migrate(project)
+    assert await check(project, strict=True) == {}
+
+
+async def test_sql_is_written_without_a_database(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    sql = upgrade_sql(project)
+
+    assert "CREATE TABLE alembic_version_star" in sql
+    assert "CREATE TABLE star_stars" in sql
+    assert "star_stars" not in await table_names(database_url)
+
+
+async def test_history_heads_show_and_stamp(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    star_v2(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    assert [script.revision for script in history(project)["star"]] == ["0002", "0001"]
+    assert heads(project) == {"star": ("0002",)}
+    (shown,) = show(project, "star", "0001")
+    assert shown.doc == "create_star"
+
+    await stamp(project, "star", "0001")
+    assert await current(project) == {"star": ("0001",)}
+    await stamp(project, None, "base")
+    assert await current(project) == {"star": ()}
+
+
+async def test_downgrade_goes_one_step_and_not_below_the_first(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    star_v2(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    await upgrade(project)
+
+    (state,) = await downgrade(project, "star")
+    assert (state.before, state.after) == (("0002",), ("0001",))
+    with pytest.raises(MigrationError, match="below its first migration"):
+        await downgrade(project, "star", "-2")
+    (state,) = await downgrade(project, "star", "base")
+    assert state.after == ()
+    assert "star_stars" not in await table_names(database_url)
+    with pytest.raises(MigrationError, match="no migration applied"):
+        await downgrade(project, "star")
+
+
+async def test_unknown_apps_and_revisions_are_named(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    with pytest.raises(MigrationUsageError, match="Unknown app 'stars'; the apps are: star"):
+        await upgrade(project, "stars")
+    with pytest.raises(RevisionNotFoundError, match="no revision 'abc'; its revisions: 0001"):
+        await upgrade(project, "star", "abc")
+    with pytest.raises(MigrationUsageError, match="needs an app"):
+        await upgrade(project, None, "0001")
+
+
+# -- foreign keys between apps ----------------------------------------------------------------
+
+
+def declare_related(tmp_path: Path) -> None:
+    # "star" is declared before the app its model references.
+    star = OrmarApp.create_app("star", migrations_dir=tmp_path / "star", module="test_apps.star")
+    users = OrmarApp.create_app(
+        "users", migrations_dir=tmp_path / "users", module="test_apps.users"
+    )
+
+    class User(AppModel):
+        ormar_config = users.copy()
+        id: int = ormar.Integer(primary_key=True)
+
+    class Star(AppModel):
+        ormar_config = star.copy()
+        id: int = ormar.Integer(primary_key=True)
+        user: User | None = ormar.ForeignKey(User)
+
+
+async def test_apps_are_upgraded_in_foreign_key_order_and_downgraded_in_reverse(
+    tmp_path: Path, database_url: str
+) -> None:
+    declare_related(tmp_path)
+    project = Project(OrmarManager(database_url))
+    (users, star) = await migrate(project)
+    assert (users.app, star.app) == ("users", "star")
+    assert "sa.ForeignKeyConstraint(['user'], ['users_users.id']" in star.path.read_text()
+
+    assert [state.app for state in await upgrade(project)] == ["users", "star"]
+    assert await check(project) == {}
+    assert [state.app for state in await downgrade(project, None, "base")] == ["star", "users"]
+    assert not {"star_stars", "users_users"} & await table_names(database_url)
+
+
+def test_a_cycle_between_apps_is_named(tmp_path: Path) -> None:
+    first = OrmarApp.create_app("first", migrations_dir=tmp_path / "a", module="test_apps.a")
+    second = OrmarApp.create_app("second", migrations_dir=tmp_path / "b", module="test_apps.b")
+
+    class A(AppModel):
+        ormar_config = first.copy()
+        id: int = ormar.Integer(primary_key=True)
+
+    class B(AppModel):
+        ormar_config = second.copy()
+        id: int = ormar.Integer(primary_key=True)
+        a: A | None = ormar.ForeignKey(A)
+
+    class C(AppModel):
+        ormar_config = first.copy()
+        id: int = ormar.Integer(primary_key=True)
+        b: B | None = ormar.ForeignKey(B)
+
+    project = Project(OrmarManager("sqlite://"))
+    with pytest.raises(MigrationConflictError, match="cycle: 'first' -> 'second' -> 'first'"):
+        project.select()
+
+
+# -- without a database, or against it ---------------------------------------------------------
+
+
+async def test_migrate_needs_no_reachable_database(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager("postgresql://bot:s3cret@127.0.0.1:9/nowhere"))
+    caplog.set_level(logging.WARNING)
+
+    (revision,) = await migrate(project)
+    star_v2(tmp_path)
+    (second,) = await migrate(Project(OrmarManager("postgresql://bot:s3cret@127.0.0.1:9/x")))
+
+    assert (revision.message, second.message) == ("create_star", "star_add_note")
+    assert "replaying the migrations into SQLite" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
+async def test_live_compares_with_the_configured_database(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    star_v2(tmp_path)
+    project = Project(OrmarManager(database_url))
+    with pytest.raises(MigrationError, match="database lacks migrations of app 'star'"):
+        await migrate(project, live=True)
+
+    await upgrade(project)
+    (revision,) = await migrate(project, live=True)
+    assert revision.message == "star_add_note"
+
+
+async def test_the_scratch_database_is_of_the_configured_dialect(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    declare(
+        tmp_path,
+        "star",
+        Star={
+            "id": pk(),
+            "at": (object, ormar.DateTime(timezone=True)),
+            "data": (dict, ormar.JSON()),
+            "price": (object, ormar.Decimal(max_digits=10, decimal_places=2)),
+        },
+    )
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    assert await check(project) == {}
+    assert "No scratch database" not in caplog.text
+    # The scratch database is gone again.
+    if not database_url.startswith("sqlite"):
+        rows = await execute(
+            database_url,
+            "SELECT count(*) FROM information_schema.schemata "
+            "WHERE schema_name LIKE 'ormar_bot_scratch%%'"
+            if "postgres" not in database_url
+            else "SELECT count(*) FROM pg_database WHERE datname LIKE 'ormar_bot_scratch%'",
+        )
+        assert rows == [[(0,)]]
+
+
+# -- the manager -------------------------------------------------------------------------------
+
+
+async def test_the_manager_migrates_itself(tmp_path: Path, database_url: str) -> None:
+    star_v1(tmp_path)
+    await migrate(Project(OrmarManager(database_url)))
+    manager = OrmarManager(database_url)
+    await manager.start()
+    try:
+        states = await manager.upgrade()
+        assert [state.after for state in states] == [("0001",)]
+        assert await manager.current() == {"star": ("0001",)}
+        await manager.downgrade("star")
+        assert await manager.current() == {"star": ()}
+    finally:
+        await manager.close()
+
+
+async def test_the_manager_can_upgrade_on_start(tmp_path: Path, database_url: str) -> None:
+    (star,) = declare(
+        tmp_path, "star", Star={"id": pk(), "body": (str, ormar.String(max_length=50))}
+    ).values()
+    await migrate(Project(OrmarManager(database_url)))
+    manager = OrmarManager(database_url, upgrade_on_start=True)
+    async with manager:
+        await star.objects.create(body="hi")
+        assert await star.objects.count() == 1
+
+
+async def test_version_table_names_are_quoted_nowhere(database_url: str) -> None:
+    from ormar_bot_core.migrations import version_table
+
+    name = version_table("star")
+    assert quote(database_url, name) == name
+    long = version_table("a" * 80)
+    assert len(long) <= 63
+    assert long != version_table("a" * 79)
