@@ -456,3 +456,33 @@ async def test_version_table_names_are_quoted_nowhere(database_url: str) -> None
     long = version_table("a" * 80)
     assert len(long) <= 63
     assert long != version_table("a" * 79)
+
+
+async def test_concurrent_upgrades_apply_each_migration_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    star_v1(tmp_path)
+    declare(tmp_path, "users", User={"id": pk()})
+    await migrate(Project(OrmarManager(database_url)))
+
+    # Separate managers: separate engines and connections, as in separate processes.
+    results = await asyncio.gather(
+        *(upgrade(Project(OrmarManager(database_url))) for _ in range(4))
+    )
+
+    applied = [state.app for states in results for state in states if state.changed]
+    assert sorted(applied) == ["star", "users"]
+    rows = await execute(database_url, "SELECT version_num FROM alembic_version_star")
+    assert rows == [[("0001",)]]
+
+
+async def test_downgrade_sql_needs_a_range(tmp_path: Path, database_url: str) -> None:
+    from ormar_bot_core.migrations import downgrade_sql
+
+    star_v1(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    assert "DROP TABLE star_stars" in downgrade_sql(project, "star", "0001:base")
+    with pytest.raises(MigrationUsageError, match="FROM:TO"):
+        downgrade_sql(project, "star", "-1")
