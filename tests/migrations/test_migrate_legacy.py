@@ -114,7 +114,7 @@ async def test_a_nextcord_ormar_database_is_adopted(tmp_path: Path, database_url
     manager = OrmarManager(database_url)
     async with manager:
         (row,) = await counter.objects.all()
-        assert row.user == 42  # type: ignore[attr-defined]
+        assert row.user == 42
 
     # The adoption is a revision like any other.
     (state,) = await downgrade(project, "example")
