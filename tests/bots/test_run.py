@@ -20,6 +20,9 @@ from notes import create_tables, define_notes, shutdown_writes, stored_texts
 from ormar_bot_core.testing import DEFAULT_TIMEOUT, DiscordServer
 
 BOT_SCRIPT = Path(__file__).with_name("bot_process.py")
+# A fresh interpreter imports the fork, ormar and SQLAlchemy before it connects: seconds on a
+# busy machine. The wait still ends at once if the process dies.
+STARTUP_TIMEOUT = 3 * DEFAULT_TIMEOUT
 
 
 @asynccontextmanager
@@ -61,7 +64,7 @@ async def test_run_exits_cleanly(
     log = tmp_path / "bot.log"
 
     async with bot_process(fork, server, database, log) as process:
-        await server.wait_until_connected()
+        await server.wait_until_connected(timeout=STARTUP_TIMEOUT)
         [reply] = await server.ask(channel, "!add acknowledged")
         assert reply.content == "saved 1: acknowledged"
         if stop == "command":

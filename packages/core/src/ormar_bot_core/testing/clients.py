@@ -9,11 +9,12 @@ reads ``<library>.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` as discord.py does)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import AbstractContextManager, asynccontextmanager
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Protocol
 
 from .endpoints import Endpoints
 from .server import DEFAULT_TIMEOUT, DiscordServer
@@ -97,18 +98,24 @@ async def running_bot(
     try:
         await server.wait_until_connected(timeout=timeout)
         yield task
-    finally:
+    except BaseException:
         server.unwatch(task)
-        try:
-            await asyncio.wait_for(bot.close(), timeout)
-        finally:
-            await _finish(task, timeout)
+        # The failure at hand says more than whatever the bot raises while stopping.
+        with contextlib.suppress(Exception):
+            await _stop(bot, task, timeout)
+        raise
+    server.unwatch(task)
+    await _stop(bot, task, timeout)
 
 
-async def _finish(task: asyncio.Task[Any], timeout: float) -> None:
-    done, _ = await asyncio.wait({task}, timeout=timeout)
+async def _stop(bot: _Bot, task: asyncio.Task[None], timeout: float) -> None:
+    try:
+        await asyncio.wait_for(bot.close(), timeout)
+    finally:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
     if not done:
-        task.cancel()
-        await asyncio.wait({task})
         raise AssertionError(f"The bot did not stop within {timeout:g}s of close()")
     task.result()

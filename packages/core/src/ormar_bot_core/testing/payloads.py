@@ -124,8 +124,8 @@ class Guild:
         """The shard this guild's events go to when the bot runs ``shard_count`` shards."""
         return (self.id >> 22) % shard_count
 
-    def member_payload(self, user: User) -> JSON:
-        """The member object of ``user`` in this guild, without the user."""
+    def member_payload(self) -> JSON:
+        """A member object of this guild, without its ``user`` (every member looks alike)."""
         return {
             "roles": [],
             "nick": None,
@@ -189,9 +189,7 @@ class Guild:
             "large": False,
             "unavailable": False,
             "member_count": len(self.members),
-            "members": [
-                {**self.member_payload(user), "user": user.payload()} for user in self.members
-            ],
+            "members": [{**self.member_payload(), "user": user.payload()} for user in self.members],
             "channels": [channel.payload() for channel in self.channels],
             "threads": [],
             "presences": [],
@@ -236,5 +234,5 @@ class Message:
             "components": [],
         }
         if guild is not None:
-            data["member"] = guild.member_payload(self.author)
+            data["member"] = guild.member_payload()
         return data
