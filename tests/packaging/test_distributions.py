@@ -4,43 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import zipfile
 from email.message import Message
-from email.parser import Parser
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {"core": "ormar_bot_core", "nextcord": "nextcord_ormar", "discordpy": "discordpy_ormar"}
+from tests.packaging.builds import PACKAGES, ROOT, build_wheels, core_pins
+
 DISCORD_LIBRARIES = ("discord", "nextcord", "disnake", "hikari", "interactions")
 
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Message]:
-    """Build each package as users get it: the sdist, then the wheel from that sdist."""
-    out = tmp_path_factory.mktemp("dist")
-    metadata = {}
-    for folder in PACKAGES:
-        target = out / folder
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "build",
-                "--outdir",
-                str(target),
-                str(ROOT / "packages" / folder),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        (wheel,) = target.glob("*.whl")
-        assert len(list(target.glob("*.tar.gz"))) == 1
-        with zipfile.ZipFile(wheel) as archive:
-            (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-            metadata[folder] = Parser().parsestr(archive.read(name).decode())
-    return metadata
+    """Each package built as users get it: the sdist, then the wheel from that sdist."""
+    return build_wheels(ROOT, tmp_path_factory.mktemp("dist"))
 
 
 def test_all_three_carry_the_shared_version(wheels: dict[str, Message]) -> None:
@@ -52,9 +28,10 @@ def test_all_three_carry_the_shared_version(wheels: dict[str, Message]) -> None:
 
 def test_fork_packages_pin_the_core_exactly(wheels: dict[str, Message]) -> None:
     version = wheels["core"]["Version"]
-    for folder in ("nextcord", "discordpy"):
-        requirements = wheels[folder].get_all("Requires-Dist") or []
-        assert f"ormar-bot-core=={version}" in requirements, requirements
+    assert core_pins(wheels) == {
+        "nextcord": [f"ormar-bot-core=={version}"],
+        "discordpy": [f"ormar-bot-core=={version}"],
+    }
 
 
 def test_core_metadata_names_no_discord_library(wheels: dict[str, Message]) -> None:
