@@ -9,10 +9,11 @@ The sequence lives here once; a fork package only mixes :class:`OrmarBotMixin` i
   it is.
 - **Close**: the fork's own ``close()`` runs first (extensions and cogs unloaded, ``on_close``
   listeners started); then the work begun during shutdown is awaited (tasks spawned by a sync
-  ``cog_unload`` or by listeners); then running queries finish and the database disconnects.
-  ``close()`` returns only after that, and so does ``connect()`` (hence ``start()`` and
-  ``run()``) when the bot is closed while connected: ``run()`` cancels every task still running
-  once ``start()`` returns, which would cut the close short.
+  ``cog_unload`` or by listeners, but not the timers of the library's HTTP client, such as the
+  rate-limit resets nextcord 3 starts after every response); then running queries finish and
+  the database disconnects. ``close()`` returns only after that, and so does ``connect()``
+  (hence ``start()`` and ``run()``) when the bot is closed while connected: ``run()`` cancels
+  every task still running once ``start()`` returns, which would cut the close short.
 - **SIGTERM** (systemd, container stops) triggers the same close, when the bot runs in the main
   thread and nobody else handles that signal.
 """
@@ -25,7 +26,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Protocol
 
 from .manager import OrmarManager
@@ -49,6 +50,8 @@ class BotLifecycle:
     :param manager: the database to manage.
     :param shutdown_timeout: seconds ``close()`` waits for work begun during shutdown.
     :param handle_sigterm: close the bot gracefully on SIGTERM.
+    :param housekeeping_modules: modules whose tasks are not shutdown work (``close()`` does not
+        wait for them), e.g. ``{"nextcord.http"}`` for the rate-limit timers it starts.
     """
 
     def __init__(
@@ -57,10 +60,12 @@ class BotLifecycle:
         *,
         shutdown_timeout: float = 10.0,
         handle_sigterm: bool = True,
+        housekeeping_modules: Collection[str] = (),
     ) -> None:
         self.manager = manager
         self.shutdown_timeout = shutdown_timeout
         self.handle_sigterm = handle_sigterm
+        self.housekeeping_modules = frozenset(housekeeping_modules)
         self._closing: asyncio.Future[None] | None = None
         self._close_waiters: set[asyncio.Task[Any]] = set()
 
@@ -133,6 +138,7 @@ class BotLifecycle:
                 and task is not this_task
                 and task not in self._close_waiters
                 and not task.done()
+                and _task_module(task) not in self.housekeeping_modules
             }
             if not spawned:
                 return
@@ -176,7 +182,10 @@ class OrmarBotMixin:
         manager = _as_manager(database_url)
         self._ormar = manager
         self._ormar_lifecycle = BotLifecycle(
-            manager, shutdown_timeout=shutdown_timeout, handle_sigterm=handle_sigterm
+            manager,
+            shutdown_timeout=shutdown_timeout,
+            handle_sigterm=handle_sigterm,
+            housekeeping_modules=_http_modules(type(self)),
         )
 
     async def login(self, token: str) -> None:
@@ -210,7 +219,10 @@ def attach(
         raise TypeError(f"{bot!r} already has a database attached")
     manager = _as_manager(database_url)
     lifecycle = BotLifecycle(
-        manager, shutdown_timeout=shutdown_timeout, handle_sigterm=handle_sigterm
+        manager,
+        shutdown_timeout=shutdown_timeout,
+        handle_sigterm=handle_sigterm,
+        housekeeping_modules=_http_modules(type(bot)),
     )
     fork_login: Callable[[str], Awaitable[None]] = bot.login
     fork_connect: Callable[..., Awaitable[None]] = bot.connect
@@ -231,6 +243,18 @@ def attach(
     bot.connect = connect
     bot.close = close
     return manager
+
+
+def _http_modules(bot_class: type) -> set[str]:
+    """The HTTP client modules of the libraries ``bot_class`` is built on (``nextcord.http``)."""
+    packages = {cls.__module__.partition(".")[0] for cls in bot_class.__mro__}
+    return {f"{package}.http" for package in packages - {"builtins"}}
+
+
+def _task_module(task: asyncio.Task[Any]) -> str | None:
+    """The module of the coroutine ``task`` runs (where its function is defined)."""
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    return None if frame is None else frame.f_globals.get("__name__")
 
 
 def _as_manager(database: str | OrmarManager) -> OrmarManager:

@@ -14,7 +14,7 @@ from aiohttp import web
 from .endpoints import Endpoints
 from .gateway import ConnectionEvent, Gateway
 from .payloads import JSON, Channel, Guild, Message, Snowflakes, User
-from .rest import API_PREFIX, rest_routes
+from .rest import API_PREFIX, rate_limit_headers, rest_routes
 
 __all__ = ["DEFAULT_TIMEOUT", "DiscordServer"]
 
@@ -80,7 +80,7 @@ class DiscordServer:
 
     async def start(self) -> None:
         """Listen on an ephemeral port of 127.0.0.1."""
-        app = web.Application()
+        app = web.Application(middlewares=[rate_limit_headers(reset_after=1.0)])
         app.router.add_get(_GATEWAY_PATH, self.gateway.handle)
         app.router.add_routes(rest_routes(self))
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
