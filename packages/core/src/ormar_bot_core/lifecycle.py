@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -246,9 +247,14 @@ def attach(
 
 
 def _http_modules(bot_class: type) -> set[str]:
-    """The HTTP client modules of the libraries ``bot_class`` is built on (``nextcord.http``)."""
-    packages = {cls.__module__.partition(".")[0] for cls in bot_class.__mro__}
-    return {f"{package}.http" for package in packages - {"builtins"}}
+    """The REST client modules of the Discord libraries ``bot_class`` is built on."""
+    names = set()
+    for cls in bot_class.__mro__:
+        module = sys.modules.get(cls.__module__.partition(".")[0] + ".http")
+        # Only a discord.py-style library's REST client, not a user's own ``http`` module.
+        if module is not None and hasattr(module, "HTTPClient"):
+            names.add(module.__name__)
+    return names
 
 
 def _task_module(task: asyncio.Task[Any]) -> str | None:
