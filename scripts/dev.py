@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Run the project's everyday jobs on a machine that has nothing but Python 3.10+.
 
-    python3 scripts/dev.py demo          # the example bot, offline, on a fresh SQLite file
-    python3 scripts/dev.py test [ARGS]   # the whole test suite (ARGS go to pytest)
+    python3 scripts/dev.py demo             # the example bot, offline, on a fresh SQLite file
+    python3 scripts/dev.py test [ARGS]      # the whole test suite (ARGS go to pytest)
+    python3 scripts/dev.py lint [GATE...]   # quality gates: ruff, format, types, workflows
+    python3 scripts/dev.py coverage [ARGS]  # `test`, reporting the core's line coverage
 
 The first run installs Hatch into ``.venv-tools/``; Hatch then builds the workspace environment
 (the three packages, editable, with their test dependencies). The full test run also repeats the
 bot tests on Python 3.12+ with nextcord 3.x when such an interpreter can be found.
+
+``lint`` runs every gate named (all four by default) and fails if any failed: ``ruff`` (ruff
+check), ``format`` (ruff format --check), ``types`` (mypy --strict on the three packages) and
+``workflows`` (actionlint on .github/workflows). ``coverage`` is ``test`` with the core's line
+coverage reported (the goal is 90%; a lower figure does not fail the run yet).
 """
 
 from __future__ import annotations
@@ -23,22 +30,48 @@ TOOLS = ROOT / ".venv-tools"
 HATCH_REQUIREMENT = "hatch>=1.16,<1.19"
 NEXTCORD3_PYTHON = "3.12"
 BIN = "Scripts" if os.name == "nt" else "bin"
+# Quality gate -> the Hatch script (hatch.toml) that runs it.
+GATES = {
+    "ruff": "lint:check",
+    "format": "lint:format",
+    "types": "types:check",
+    "workflows": "workflows:check",
+}
 
 
 def main(argv: list[str]) -> int:
     if sys.version_info < (3, 10):  # noqa: UP036 - the script runs on whatever python3 is
         print("ormar-bot needs Python 3.10 or newer.", file=sys.stderr)
         return 2
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"demo", "test", "lint", "coverage"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     command, args = argv[0], argv[1:]
     if command == "demo":
         return hatch("run", "demo", *args)
-    status = hatch("run", "test", *args)
+    if command == "lint":
+        return lint(args)
+    status = hatch("run", "coverage:test" if command == "coverage" else "test", *args)
     if args:
         return status
     return status or test_nextcord3()
+
+
+def lint(gates: list[str]) -> int:
+    unknown = [gate for gate in gates if gate not in GATES]
+    if unknown:
+        print(f"Unknown gate {', '.join(unknown)}; the gates: {', '.join(GATES)}", file=sys.stderr)
+        return 2
+    failed = []
+    for gate in gates or GATES:
+        print(f"== {gate}", flush=True)
+        if hatch("run", GATES[gate]) != 0:
+            failed.append(gate)
+    if failed:
+        print(f"Failed: {', '.join(failed)}", flush=True)
+        return 1
+    print("All gates passed.", flush=True)
+    return 0
 
 
 def test_nextcord3() -> int:
