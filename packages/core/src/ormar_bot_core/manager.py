@@ -45,6 +45,7 @@ _RETRY_MAX_DELAY = 1.0
 # A connection unused for this long is pinged before its next query (see _install_idle_ping).
 _PING_AFTER_IDLE = 0.1
 _IDLE_SINCE = "ormar_bot_idle_since"
+_LOST = "ormar_bot_lost"
 
 
 class OrmarManager:
@@ -215,8 +216,10 @@ class OrmarManager:
         engine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             self._install_pragmas(engine)
-        elif "pool_pre_ping" not in options:
-            _install_idle_ping(engine)
+        else:
+            _survive_lost_connections(engine)
+            if "pool_pre_ping" not in options:
+                _install_idle_ping(engine)
         return engine
 
     def _install_pragmas(self, engine: AsyncEngine) -> None:
@@ -336,6 +339,50 @@ def _install_idle_ping(engine: AsyncEngine) -> None:
             # Any failure means the connection is unusable. As with pool_pre_ping, the server
             # went away, so every pooled connection is stale.
             raise InvalidatePoolError(str(error)) from error
+
+
+def _survive_lost_connections(engine: AsyncEngine) -> None:
+    """Make a connection lost while its isolation level is switched fail the usual way.
+
+    ormar runs single queries in autocommit mode, so SQLAlchemy switches the isolation level of
+    a connection when it leaves the pool and back when it returns. On MySQL/MariaDB each switch
+    is a round trip, made outside SQLAlchemy's error handling: when the server had just died,
+    the driver's error escaped unwrapped (even from a query that had succeeded, its write
+    committed) and the connection was never returned to the pool. Instead, the loss is noted:
+    a query on the connection then fails as usual (a wrapped error, the pool invalidated), and
+    a connection lost on its way back is replaced at its next checkout.
+    """
+    dialect = engine.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    set_isolation_level = dialect.set_isolation_level
+    lost: set[int] = set()
+
+    def _set_isolation_level(dbapi_connection: Any, level: Any) -> None:
+        try:
+            set_isolation_level(dbapi_connection, level)
+        except dbapi_error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            lost.add(id(dbapi_connection))
+
+    # This engine's dialect only: SQLAlchemy has no hook around these round trips.
+    dialect.set_isolation_level = _set_isolation_level  # type: ignore[method-assign]
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _mark_if_lost(dbapi_connection: Any, record: Any) -> None:
+        # The reset to the default level runs right before this, for the same connection.
+        if dbapi_connection is not None and id(dbapi_connection) in lost:
+            lost.discard(id(dbapi_connection))
+            record.info[_LOST] = True
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _forget_lost(dbapi_connection: Any, _record: Any, _error: Any) -> None:
+        lost.discard(id(dbapi_connection))
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _replace_if_lost(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop(_LOST, False):
+            raise InvalidatePoolError("the connection was lost when it was last returned")
 
 
 def _merge_pragmas(overrides: Mapping[str, str | int | None] | None) -> dict[str, str | int]:
