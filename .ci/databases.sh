@@ -16,13 +16,15 @@
 #
 # Commands:
 #     install                     install the Debian packages if missing (root), start nothing
-#     start [--no-install] [postgresql] [mariadb]
+#     start [--no-install] [--owner-pid PID] [postgresql] [mariadb]
 #                                 start the servers (both by default) unless already running, then
 #                                 print `export` lines for every running server; with
 #                                 --no-install a server whose binaries are missing is skipped
-#                                 with a note on stderr
+#                                 with a note on stderr; with --owner-pid the servers are
+#                                 stopped (as by `stop`) once process PID has ended
 #     env                         print the `export` lines for the running servers
 #     halt BACKEND...             stop a server process but keep its data and port
+#     kill BACKEND...             crash a server: SIGKILL its processes, keep its data and port
 #     restart BACKEND...          halt, then start again on the same data (and port if free)
 #     stop                        stop every server and delete the state directory
 #
@@ -176,13 +178,44 @@ ensure_state_dir() {
     [[ -e $STATE_DIR/$MARKER ]] || die "$STATE_DIR exists and was not made by this script"
     # The service users must reach their own subdirectories.
     chmod 755 -- "$STATE_DIR"
+    if [[ ! -s $STATE_DIR/data-root ]]; then
+        local root=$STATE_DIR
+        if ! service_users_reach "$STATE_DIR"; then
+            # A parent directory is closed to them (`mktemp -d` makes 0700 directories): keep
+            # the servers' files in a directory of their own under /tmp instead.
+            root=$(mktemp -d /tmp/ormar-bot-data.XXXXXX)
+            chmod 755 -- "$root"
+            touch -- "$root/$MARKER"
+        fi
+        printf '%s\n' "$root" >"$STATE_DIR/data-root"
+    fi
     if [[ ! -s $STATE_DIR/password ]]; then
         (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$STATE_DIR/password")
     fi
 }
 
+service_users_reach() {
+    local user
+    ((EUID == 0)) || return 0
+    for user in postgres mysql; do
+        if id -u "$user" >/dev/null 2>&1 && ! runuser -u "$user" -- test -x "$1"; then
+            return 1
+        fi
+    done
+}
+
+data_root() {
+    # Where the servers' directories are: the state directory itself, unless the service
+    # users cannot reach it.
+    if [[ -s $STATE_DIR/data-root ]]; then
+        cat -- "$STATE_DIR/data-root"
+    else
+        printf '%s\n' "$STATE_DIR"
+    fi
+}
+
 backend_dir() {
-    local dir=$STATE_DIR/$1
+    local dir=$(data_root)/$1
     if [[ ! -d $dir ]]; then
         mkdir -p -- "$dir/run"
         if ((EUID == 0)); then
@@ -196,21 +229,23 @@ backend_dir() {
 password() { cat -- "$STATE_DIR/password"; }
 
 port_of() {
-    local file=$STATE_DIR/$1/port
+    local file=$(data_root)/$1/port
     [[ -s $file ]] && cat -- "$file"
 }
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 pg_running() {
-    local dir=$STATE_DIR/postgresql bin
+    local dir bin
+    dir=$(data_root)/postgresql
     [[ -f $dir/data/PG_VERSION ]] || return 1
     bin=$(pg_bindir)
     as_service postgresql "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
 }
 
 pg_psql() {
-    local dir=$STATE_DIR/postgresql
+    local dir
+    dir=$(data_root)/postgresql
     as_service postgresql "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" \
         -p "$(port_of postgresql)" -U postgres -d postgres "$@"
 }
@@ -266,7 +301,8 @@ EOF
 }
 
 pg_halt() {
-    local dir=$STATE_DIR/postgresql
+    local dir
+    dir=$(data_root)/postgresql
     if pg_running; then
         say "stopping PostgreSQL"
         as_service postgresql "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w \
@@ -274,10 +310,51 @@ pg_halt() {
     fi
 }
 
+children_of() {
+    # Child process ids of $1, from /proc (no dependency on ps).
+    local stat line rest ppid
+    for stat in /proc/[0-9]*/stat; do
+        line=$(cat -- "$stat" 2>/dev/null) || continue
+        rest=${line##*) }  # after "pid (command) ": state, ppid, ...
+        read -r _ ppid _ <<<"$rest"
+        if [[ $ppid == "$1" ]]; then
+            line=${line%% *}
+            printf '%s\n' "$line"
+        fi
+    done
+}
+
+kill_and_wait() {
+    # SIGKILL the given processes and wait until they are gone.
+    local pid waited
+    kill -KILL "$@" 2>/dev/null || true
+    for pid in "$@"; do
+        for ((waited = 0; waited < READY_TIMEOUT * 10; waited++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        ! kill -0 "$pid" 2>/dev/null || die "process $pid survived SIGKILL"
+    done
+}
+
+pg_kill() {
+    local dir pid
+    dir=$(data_root)/postgresql
+    pg_running || return 0
+    pid=$(head -n 1 -- "$dir/data/postmaster.pid")
+    say "killing PostgreSQL (pid $pid) and its processes"
+    # Its backends too: a new server refuses to start while any of them holds the old shared
+    # memory.
+    local pids
+    mapfile -t pids < <(children_of "$pid")
+    kill_and_wait "$pid" "${pids[@]}"
+}
+
 # --- MariaDB -----------------------------------------------------------------------------------
 
 maria_pid() {
-    local file=$STATE_DIR/mariadb/run/mariadbd.pid
+    local file
+    file=$(data_root)/mariadb/run/mariadbd.pid
     [[ -s $file ]] && cat -- "$file"
 }
 
@@ -289,7 +366,7 @@ maria_running() {
 
 maria_sql() {
     # The admin account is root@localhost, authenticated by the unix socket's peer user.
-    "$(mariadb_client_bin)" --no-defaults --protocol=socket -S "$STATE_DIR/mariadb/run/mariadbd.sock" \
+    "$(mariadb_client_bin)" --no-defaults --protocol=socket -S "$(data_root)/mariadb/run/mariadbd.sock" \
         -u root "$@"
 }
 
@@ -367,6 +444,14 @@ maria_halt() {
     fi
 }
 
+maria_kill() {
+    local pid
+    maria_running || return 0
+    pid=$(maria_pid)
+    say "killing MariaDB (pid $pid)"
+    kill_and_wait "$pid"
+}
+
 # --- commands ----------------------------------------------------------------------------------
 
 print_env() {
@@ -397,14 +482,22 @@ select_backends() {
 }
 
 cmd_start() {
-    local install=1 backend
-    if [[ ${1:-} == --no-install ]]; then
-        install=""
+    local install=1 owner="" backend
+    while (($#)); do
+        case $1 in
+            --no-install) install="" ;;
+            --owner-pid)
+                owner=${2:?--owner-pid needs a process id}
+                shift
+                ;;
+            *) break ;;
+        esac
         shift
-    fi
+    done
     select_backends "$@"
     [[ -z $install ]] || install_packages
     ensure_state_dir
+    [[ -z $owner ]] || watch_owner "$owner"
     for backend in "${SELECTED[@]}"; do
         if ! installed "$backend"; then
             say "$backend: server binaries not installed (install them with: .ci/databases.sh install)"
@@ -416,6 +509,24 @@ cmd_start() {
         esac
     done
     print_env
+}
+
+watch_owner() {
+    # Servers started for one process (a test session) must not outlive it, even when it is
+    # killed before it can stop them: a detached watcher stops them once it is gone.
+    local pid_file=$STATE_DIR/watcher.pid
+    if [[ -s $pid_file ]] && kill -0 "$(cat -- "$pid_file")" 2>/dev/null; then
+        return
+    fi
+    setsid bash "$0" _watch "$1" </dev/null >/dev/null 2>&1 &
+    printf '%s\n' "$!" >"$pid_file"
+}
+
+cmd_watch() {
+    while kill -0 "$1" 2>/dev/null; do
+        sleep 1
+    done
+    cmd_stop
 }
 
 cmd_halt() {
@@ -430,10 +541,27 @@ cmd_halt() {
     done
 }
 
+cmd_kill() {
+    local backend
+    select_backends "$@"
+    [[ -e $STATE_DIR/$MARKER ]] || return 0
+    for backend in "${SELECTED[@]}"; do
+        case $backend in
+            postgresql) pg_kill ;;
+            mariadb) maria_kill ;;
+        esac
+    done
+}
+
 cmd_stop() {
     [[ -e $STATE_DIR/$MARKER ]] || return 0
     installed postgresql && pg_halt
     installed mariadb && maria_halt
+    local root
+    root=$(data_root)
+    if [[ $root != "$STATE_DIR" && -e $root/$MARKER ]]; then
+        rm -rf -- "$root"
+    fi
     rm -rf -- "$STATE_DIR"
 }
 
@@ -445,8 +573,10 @@ main() {
         start) cmd_start "$@" ;;
         env) print_env ;;
         halt) cmd_halt "$@" ;;
+        kill) cmd_kill "$@" ;;
         restart) cmd_halt "$@" && cmd_start --no-install "$@" ;;
         stop) cmd_stop ;;
+        _watch) cmd_watch "$@" ;;
         *)
             sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
             exit 2

@@ -81,11 +81,18 @@ class ServerSet:
         return result.stdout
 
     def start(self, backend: str) -> str | None:
-        """Start ``backend`` unless it runs; its URL, or ``None`` if it is not installed."""
-        return _urls_from_exports(self._run("start", "--no-install", backend)).get(backend)
+        """Start ``backend`` unless it runs; its URL, or ``None`` if it is not installed.
+
+        The servers are stopped when this process ends, even if it is killed.
+        """
+        exports = self._run("start", "--no-install", "--owner-pid", str(os.getpid()), backend)
+        return _urls_from_exports(exports).get(backend)
 
     def halt(self, backend: str) -> None:
         self._run("halt", backend)
+
+    def kill(self, backend: str) -> None:
+        self._run("kill", backend)
 
     def stop(self) -> None:
         self._run("stop")
@@ -272,6 +279,10 @@ class ControllableServer:
     def halt(self) -> None:
         """Stop the server process (clean shutdown); its data and port stay."""
         self._servers.halt(self.backend)
+
+    def kill(self) -> None:
+        """Crash the server: SIGKILL its processes; its data and port stay."""
+        self._servers.kill(self.backend)
 
     def start(self) -> None:
         """Start it again on the same data and port."""
