@@ -124,12 +124,13 @@ class Gateway:
         """The websocket endpoint."""
         websocket = web.WebSocketResponse(autoping=True)
         await websocket.prepare(request)
-        connection = _Connection(websocket, request)
-        self._connections.add(connection)
-        if request.query.get("encoding", "json") != "json":
-            logger.error("Gateway client asked for %r encoding: only json is served", request.query)
+        encoding = request.query.get("encoding", "json")
+        if encoding != "json":
+            logger.error("A gateway client asked for %r encoding: only json is served", encoding)
             await websocket.close(code=_CLOSE_DECODE_ERROR, message=b"only json encoding")
             return websocket
+        connection = _Connection(websocket, request)
+        self._connections.add(connection)
         try:
             await connection.send_op(_HELLO, {"heartbeat_interval": self._heartbeat_interval_ms})
             async for message in websocket:
@@ -166,10 +167,11 @@ class Gateway:
         self._forget(connection)
         connection.abort()
 
-    async def close(self) -> None:
-        """Close every socket (the server is stopping)."""
+    def close(self) -> None:
+        """Cut every socket (the server is stopping; a bot still connected will reconnect)."""
         for connection in list(self._connections):
-            await connection.websocket.close(code=1001, message=b"server stopping")
+            self._forget(connection)
+            connection.abort()
 
     async def _received(self, connection: _Connection, payload: JSON) -> None:
         op = payload.get("op")

@@ -16,11 +16,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
 
 from .payloads import JSON, Message
 
 if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler, Middleware
+
     from .server import DiscordServer
 
 __all__ = ["API_PREFIX", "rate_limit_headers", "rest_routes"]

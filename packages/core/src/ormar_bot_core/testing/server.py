@@ -96,7 +96,7 @@ class DiscordServer:
         """Close every gateway socket and stop listening."""
         if self._runner is None:
             return
-        await self.gateway.close()
+        self.gateway.close()
         await self._runner.cleanup()
         self._runner = None
 
