@@ -46,7 +46,7 @@ def main(fork: str, database: Path) -> None:
         for cog in cogs:
             bot.add_cog(cog)
 
-    @bot.command()  # type: ignore[misc]
+    @bot.command()  # type: ignore[untyped-decorator]
     async def stop(ctx: Any) -> None:
         await ctx.send("stopping")
         await bot.close()

@@ -60,12 +60,12 @@ def notes_cog(commands: ModuleType, note: type[NoteBase]) -> Any:
     """A cog of the fork whose ``commands`` module is given: ``!add <text>`` and ``!count``."""
 
     class Notes(commands.Cog):  # type: ignore[name-defined,misc]
-        @commands.command()  # type: ignore[misc]
+        @commands.command()  # type: ignore[untyped-decorator]
         async def add(self, ctx: Any, *, text: str) -> None:
             saved = await note.objects.create(author_id=ctx.author.id, text=text)
             await ctx.send(f"saved {saved.id}: {text}")
 
-        @commands.command()  # type: ignore[misc]
+        @commands.command()  # type: ignore[untyped-decorator]
         async def count(self, ctx: Any) -> None:
             await ctx.send(f"{await note.objects.count()} notes")
 

@@ -63,7 +63,7 @@ async def test_unserved_route_is_a_clear_404(
 ) -> None:
     bot = fork.bot(sqlite_url)
 
-    @bot.command()  # type: ignore[misc]
+    @bot.command()  # type: ignore[untyped-decorator]
     async def react(ctx: Any) -> None:
         try:
             await ctx.message.add_reaction("\N{THUMBS UP SIGN}")

@@ -46,8 +46,8 @@ async def bot_process(
     try:
         yield process
     except AssertionError as failure:
-        output = await asyncio.to_thread(log.read_text)
-        raise AssertionError(f"{failure}\n--- bot output ---\n{output}") from None
+        printed = await asyncio.to_thread(log.read_text)
+        raise AssertionError(f"{failure}\n--- bot output ---\n{printed}") from None
     finally:
         server.unwatch(exited)
         if process.returncode is None:
