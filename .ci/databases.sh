@@ -365,9 +365,11 @@ maria_running() {
 }
 
 maria_sql() {
-    # The admin account is root@localhost, authenticated by the unix socket's peer user.
+    # The admin account is named after the user running this script (root@localhost, or the
+    # second account mariadb-install-db made for --auth-root-socket-user), authenticated by the
+    # unix socket's peer user.
     "$(mariadb_client_bin)" --no-defaults --protocol=socket -S "$(data_root)/mariadb/run/mariadbd.sock" \
-        -u root "$@"
+        -u "$(id -un)" "$@"
 }
 
 maria_start() {
@@ -411,6 +413,11 @@ maria_start() {
             done
             # Lost a race for the port, or did not come up in time: the log says which.
             tail -n 5 -- "$dir/server.log" >&2 || true
+            # $pid may be runuser or setsid rather than the server: stop the server by its own
+            # pid file, then what was started.
+            if maria_running; then
+                kill_and_wait "$(maria_pid)"
+            fi
             kill "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
             rm -f -- "$dir/port"
