@@ -72,3 +72,18 @@ def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     message = str(caught.value)
     assert 'pip install "ormar-bot-core[postgresql]"' in message
     assert "secret" not in message
+
+
+def test_missing_driver_named_in_the_url_is_installed_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name == "asyncmy" else real_find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(MissingDriverError, match="is not installed: run pip install asyncmy"):
+        OrmarManager("mysql+asyncmy://bot:secret@localhost/bot")
