@@ -90,10 +90,10 @@ def _require_driver(driver: str, backend: Backend, url: URL) -> None:
     module = _DRIVER_MODULES.get(driver, driver)
     if importlib.util.find_spec(module) is not None:
         return
+    # The extra installs the default driver; a driver the URL names is installed by its name.
+    from_extra = backend.extra is not None and driver == backend.default_driver
     install = (
-        f'pip install "ormar-bot-core[{backend.extra}]"'
-        if backend.extra
-        else f"pip install {driver}"
+        f'pip install "ormar-bot-core[{backend.extra}]"' if from_extra else f"pip install {driver}"
     )
     raise MissingDriverError(
         f"The async driver {driver!r} needed for {mask_url(url)!r} is not installed: run {install}."
