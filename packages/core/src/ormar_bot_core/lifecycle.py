@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any, Protocol
+from typing import Any
 
 from .manager import OrmarManager
 
@@ -37,12 +37,6 @@ __all__ = ["BotLifecycle", "OrmarBotMixin", "attach"]
 logger = logging.getLogger(__name__)
 
 CloseCallable = Callable[[], Awaitable[None]]
-
-
-class _Bot(Protocol):
-    async def login(self, token: str) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 class BotLifecycle:
