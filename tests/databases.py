@@ -30,11 +30,14 @@ from sqlalchemy.engine import URL, make_url
 __all__ = [
     "SERVER_BACKENDS",
     "ControllableServer",
+    "DatabaseServers",
     "ServerSet",
     "controllable_server",
     "database_servers",
     "database_url",
     "fresh_database",
+    "missing_driver",
+    "server_url",
 ]
 
 SCRIPT = Path(__file__).resolve().parents[1] / ".ci" / "databases.sh"
@@ -117,7 +120,8 @@ def _cannot_run_servers() -> str | None:
     return None
 
 
-def _missing_driver(backend: str) -> str | None:
+def missing_driver(backend: str) -> str | None:
+    """Why ``backend``'s async driver cannot be used, or ``None`` when it is installed."""
     module, extra = _DRIVERS[backend]
     try:
         __import__(module)
@@ -143,7 +147,7 @@ class DatabaseServers:
         return self._urls[backend]
 
     def _find(self, backend: str) -> None:
-        reason = _missing_driver(backend)
+        reason = missing_driver(backend)
         from_env = os.environ.get(ENV_VARS[backend])
         if reason is None and from_env:
             self._urls[backend] = from_env
@@ -301,7 +305,7 @@ class _ControllableServers:
     _skips: dict[str, str] = field(default_factory=dict)
 
     def url(self, backend: str) -> tuple[str, ServerSet]:
-        reason = self._skips.get(backend) or _missing_driver(backend) or _cannot_run_servers()
+        reason = self._skips.get(backend) or missing_driver(backend) or _cannot_run_servers()
         if reason is None:
             if self._set is None:
                 self._set = ServerSet.in_temp_dir("test-restarts")

@@ -19,7 +19,7 @@ from ormar_bot_core.manager import _PING_AFTER_IDLE
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from tests.databases import ControllableServer, _missing_driver
+from tests.databases import ControllableServer, missing_driver
 
 # Far longer than any of these tests needs: reaching it means a hang, which fails the test.
 HANG = 60.0
@@ -49,7 +49,7 @@ async def create_tables(manager: OrmarManager) -> None:
 
 
 def require_driver(backend: str) -> None:
-    reason = _missing_driver(backend)
+    reason = missing_driver(backend)
     if reason is not None:
         pytest.skip(reason)
 
