@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.migrations.helpers import CliProject, write_project
+from tests.migrations.helpers import CLI, CliProject, write_project
 
 
 @pytest.fixture
@@ -22,8 +24,6 @@ def tables(cli: CliProject) -> set[str]:
 
 
 def assert_error(result: object, status: int, message: str) -> None:
-    import subprocess
-
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == status, result.stderr
     lines = result.stderr.strip().splitlines()
@@ -298,3 +298,30 @@ def test_usage_errors_from_the_parser(cli: CliProject) -> None:
     assert result.returncode == 2
     assert "invalid choice: 'frobnicate'" in result.stderr
     assert cli.run("downgrade", status=None).returncode == 2
+
+
+@pytest.mark.nextcord
+def test_nxalembic_is_the_same_program(cli: CliProject) -> None:
+    nxalembic = CLI.with_name("nxalembic")
+    if not nxalembic.exists():
+        pytest.skip("nextcord-ormar is not installed")
+    result = subprocess.run(
+        [str(nxalembic), "heads"],
+        cwd=cli.root,
+        env={**os.environ, "BOT_DATABASE_URL": cli.database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, cli.run("heads").stdout)
+    result = subprocess.run(
+        [str(nxalembic), "upgrade", "--app", "nope"],
+        cwd=cli.root,
+        env={**os.environ, "BOT_DATABASE_URL": cli.database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stderr.startswith("nxalembic: error: Unknown app 'nope'")

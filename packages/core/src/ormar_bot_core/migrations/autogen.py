@@ -3,21 +3,36 @@
 - :func:`describe` turns the detected operations into short phrases (``create_star``,
   ``star_add_note``), used for the revision message when none is given and by ``check``.
 - :func:`unsafe_columns` finds NOT NULL columns without a default added to tables that exist.
-- :func:`render_item` writes column types declared by ormar (``ormar.UUID``, encrypted strings)
-  as the SQLAlchemy type they store as, so revision files never import ormar internals.
+- :class:`TypeRenderer` writes column types declared by ormar (``ormar.UUID``, encrypted
+  strings) as the SQLAlchemy type they store as, so revision files never import ormar internals.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
+import sqlalchemy
+from alembic.autogenerate import produce_migrations, render_python_code
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["auto_message", "describe", "render_item", "tidy", "unsafe_columns"]
+from .config import Config
+from .ownership import Ownership
+
+__all__ = [
+    "Comparison",
+    "TypeRenderer",
+    "auto_message",
+    "context_options",
+    "describe",
+    "tidy",
+    "unsafe_columns",
+]
 
 _MAX_PHRASES = 2
 
@@ -108,23 +123,125 @@ def unsafe_columns(upgrade_ops: ops.UpgradeOps) -> list[tuple[str, str]]:
     return unsafe
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Alembic's ``render_item`` hook: types from outside SQLAlchemy are written as the
-    SQLAlchemy type they store as; everything else renders as Alembic does by default."""
-    if type_ != "type" or not isinstance(obj, TypeDecorator):
+class TypeRenderer:
+    """Alembic's ``render_item`` hook, for column types.
+
+    Types from outside SQLAlchemy (``ormar.UUID``, encrypted strings) are written as the
+    SQLAlchemy type they store as, so revision files never import ormar internals; everything
+    else renders as Alembic renders it. The imports of dialect types (``from
+    sqlalchemy.dialects import mysql``) are noted in :attr:`imports` too, because
+    ``render_python_code`` keeps Alembic's own list to itself.
+    """
+
+    def __init__(self) -> None:
+        self.imports: set[str] = set()
+
+    def __call__(
+        self, type_: str, obj: Any, autogen_context: AutogenContext
+    ) -> str | Literal[False]:
+        if type_ != "type":
+            return False
+        if isinstance(obj, TypeDecorator) and not type(obj).__module__.startswith("sqlalchemy."):
+            stored: TypeEngine[Any] = obj.load_dialect_impl(autogen_context.dialect)
+            while isinstance(stored, TypeDecorator):
+                stored = stored.impl_instance
+            obj = stored
+            if not type(obj).__module__.startswith("sqlalchemy."):
+                return False
+            dialect = self._note(obj, autogen_context)
+            if dialect:
+                return f"{dialect}.{obj!r}"
+            prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
+            return f"{prefix}{obj!r}"
+        self._note(obj, autogen_context)
         return False
-    if type(obj).__module__.startswith("sqlalchemy."):
-        return False
-    stored: TypeEngine[Any] = obj.load_dialect_impl(autogen_context.dialect)
-    while isinstance(stored, TypeDecorator):
-        stored = stored.impl_instance
-    module = type(stored).__module__
-    match = re.match(r"sqlalchemy\.dialects\.(\w+)", module)
-    if match:
+
+    def _note(self, obj: Any, autogen_context: AutogenContext) -> str | None:
+        match = _DIALECT_MODULE.match(type(obj).__module__)
+        if match is None:
+            return None
+        line = f"from sqlalchemy.dialects import {match.group(1)}"
+        self.imports.add(line)
         if autogen_context.imports is not None:
-            autogen_context.imports.add(f"from sqlalchemy.dialects import {match.group(1)}")
-        return f"{match.group(1)}.{stored!r}"
-    if module.startswith("sqlalchemy."):
-        prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
-        return f"{prefix}{stored!r}"
-    return False
+            autogen_context.imports.add(line)
+        return match.group(1)
+
+
+_DIALECT_MODULE = re.compile(r"sqlalchemy\.dialects\.(\w+)")
+
+
+def context_options(config: Config) -> dict[str, Any]:
+    """What every app's Alembic context is configured with (``env.py`` and comparisons)."""
+    ownership = Ownership(config.app_tables, config.revision.owned_tables)
+    return {
+        "target_metadata": config.target_metadata,
+        "version_table": config.version_table,
+        "render_as_batch": True,
+        "compare_type": True,
+        "compare_server_default": True,
+        "include_name": ownership.include_name,
+        "include_object": ownership.include_object,
+        "render_item": TypeRenderer(),
+        "on_version_apply": config.note_step,
+    }
+
+
+class Comparison:
+    """Models compared with a database by Alembic's autogenerate, then split and rendered per app.
+
+    One comparison covers every app being migrated (reflecting the database once, as plain
+    Alembic does for one MetaData); its operations are then split by the app each table
+    belongs to.
+
+    :param metadata: holds the tables of every app compared (and copies of the tables they
+        reference, so that foreign keys resolve).
+    :param ownership: which tables are compared: the union of the apps' declared and owned ones.
+    """
+
+    def __init__(
+        self, connection: Connection, metadata: sqlalchemy.MetaData, ownership: Ownership
+    ) -> None:
+        self.metadata = metadata
+        options = {
+            "target_metadata": metadata,
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_name": ownership.include_name,
+            "include_object": ownership.include_object,
+        }
+        self.context = MigrationContext.configure(connection, opts=options)
+
+    def compare(self) -> ops.UpgradeOps:
+        """The operations that bring the database to the models (empty when they agree)."""
+        script = produce_migrations(self.context, self.metadata)
+        assert script.upgrade_ops is not None
+        return script.upgrade_ops
+
+    @staticmethod
+    def split(upgrade_ops: ops.UpgradeOps, app_of: Mapping[str, str]) -> dict[str, ops.UpgradeOps]:
+        """The operations of each app, in their order; ``app_of`` maps tables to apps."""
+        split: dict[str, list[ops.MigrateOperation]] = {}
+        for op in upgrade_ops.ops:
+            app = app_of.get(getattr(op, "table_name", None) or "")
+            if app is None:  # pragma: no cover - every compared table belongs to an app
+                raise ValueError(f"no app owns the table of {op!r}")
+            split.setdefault(app, []).append(op)
+        return {app: ops.UpgradeOps(app_ops) for app, app_ops in split.items()}
+
+    def render(self, upgrade_ops: ops.UpgradeOps) -> tuple[str, str, set[str]]:
+        """The bodies of ``upgrade()`` and ``downgrade()``, and the imports they need."""
+        downgrade_ops = ops.DowngradeOps([])
+        upgrade_ops.reverse_into(downgrade_ops)
+        types = TypeRenderer()
+        bodies: list[str] = []
+        for container in (upgrade_ops, downgrade_ops):
+            tidy(container)
+            bodies.append(
+                render_python_code(
+                    container,
+                    render_as_batch=True,
+                    render_item=types,
+                    migration_context=self.context,
+                )
+            )
+        return bodies[0], bodies[1], types.imports

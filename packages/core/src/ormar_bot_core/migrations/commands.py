@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import sqlalchemy
 from alembic import command
-from alembic.operations.ops import MigrationScript
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from ..apps import OrmarApp
@@ -35,13 +34,15 @@ from ..errors import (
     UnsafeMigrationError,
 )
 from . import legacy
-from .autogen import auto_message, describe, tidy, unsafe_columns
-from .config import Config, RevisionOptions
+from .autogen import Comparison, auto_message, describe, unsafe_columns
+from .config import Config
 from .database import run_on_database
 from .layout import next_revision_id
+from .ownership import Ownership
 from .project import Project
 from .runner import check_revision, revisions_of, run_alembic, script_directory
 from .scratch import replay, run_in_scratch
+from .writer import write_revision
 
 __all__ = [
     "AppState",
@@ -94,9 +95,23 @@ class NewRevision:
 # -- database state --------------------------------------------------------------------------
 
 
-def _database_heads(connection: Connection, config: Config) -> tuple[str, ...]:
-    context = MigrationContext.configure(connection, opts={"version_table": config.version_table})
-    return tuple(sorted(context.get_current_heads()))
+def _recorded(connection: Connection, version_table: str) -> tuple[str, ...]:
+    """What ``version_table`` (which must exist) records."""
+    query = sqlalchemy.select(sqlalchemy.column("version_num", sqlalchemy.String)).select_from(
+        sqlalchemy.table(version_table)
+    )
+    return tuple(sorted(str(value) for value in connection.execute(query).scalars()))
+
+
+def _database_heads(
+    connection: Connection, config: Config, tables: set[str] | None = None
+) -> tuple[str, ...]:
+    """What the app's version table records; ``tables``, the database's tables, saves a query."""
+    if tables is None:
+        tables = set(sqlalchemy.inspect(connection).get_table_names())
+    if config.version_table in tables:
+        return _recorded(connection, config.version_table)
+    return ()
 
 
 async def current(project: Project, app: str | None = None) -> dict[str, tuple[str, ...]]:
@@ -104,11 +119,12 @@ async def current(project: Project, app: str | None = None) -> dict[str, tuple[s
     apps = project.select(app)
 
     def work(connection: Connection) -> dict[str, tuple[str, ...]]:
+        tables = set(sqlalchemy.inspect(connection).get_table_names())
         states: dict[str, tuple[str, ...]] = {}
         for each in apps:
             config = project.config(each, connection=connection)
-            states[each.name] = _database_heads(connection, config) or legacy.version_heads(
-                connection, each
+            states[each.name] = _database_heads(connection, config, tables) or (
+                legacy.version_heads(connection, each)
             )
         return states
 
@@ -124,6 +140,7 @@ def _applying(
     run: str,
 ) -> list[AppState]:
     states: list[AppState] = []
+    tables = set(sqlalchemy.inspect(connection).get_table_names())
     for app in apps:
         config = project.config(app, connection=connection)
         if not config.has_history():
@@ -132,8 +149,10 @@ def _applying(
             states.append(AppState(app.name, (), (), has_history=False))
             continue
         check_revision(config, revision)
-        legacy.adopt_version_table(connection, config)
-        before = _database_heads(connection, config)
+        if legacy.adopt_version_table(connection, config, tables):
+            tables.add(config.version_table)
+        before = _database_heads(connection, config, tables)
+        config.version_table_exists = config.version_table in tables
         if run == "downgrade" and not before:
             if revision == "base":
                 states.append(AppState(app.name, (), ()))
@@ -142,7 +161,8 @@ def _applying(
                 f"App {app.name!r} has no migration applied: there is nothing to downgrade."
             )
         run_alembic(config, action, partial(getattr(command, run), config, revision))
-        states.append(AppState(app.name, before, _database_heads(connection, config)))
+        after = config.heads_after if config.heads_after is not None else before
+        states.append(AppState(app.name, before, after))
     return states
 
 
@@ -202,15 +222,16 @@ async def stamp(
 
     def work(connection: Connection) -> list[AppState]:
         states: list[AppState] = []
+        tables = set(sqlalchemy.inspect(connection).get_table_names())
         for each in apps:
             config = project.config(each, connection=connection)
             if not config.has_history():
                 states.append(AppState(each.name, (), (), has_history=False))
                 continue
             check_revision(config, revision)
-            before = _database_heads(connection, config)
+            before = _database_heads(connection, config, tables)
             run_alembic(config, "Stamping", partial(command.stamp, config, revision, purge=purge))
-            states.append(AppState(each.name, before, _database_heads(connection, config)))
+            states.append(AppState(each.name, before, _recorded(connection, config.version_table)))
         return states
 
     return await run_on_database(project.manager, work, lock=True)
@@ -289,76 +310,99 @@ def show(project: Project, app: str, revision: str = "heads") -> list[Script]:
 
 def _write_empty(project: Project, app: OrmarApp, message: str | None) -> NewRevision:
     config = project.config(app)
-    config.migrations_dir.mkdir(parents=True, exist_ok=True)
-    rev_id = next_revision_id(revisions_of(config))
-    script = run_alembic(
-        config,
-        "Writing a revision of",
-        lambda: command.revision(config, message=message or "empty", rev_id=rev_id),
-    )
-    assert isinstance(script, Script)
-    return NewRevision(app.name, script.revision, script.doc, Path(script.path))
+    scripts = script_directory(config) if config.has_history() else None
+    heads = tuple(scripts.get_heads()) if scripts is not None else ()
+    rev_id = next_revision_id(revisions_of(config, scripts))
+    text = message or "empty"
+    path = write_revision(config.migrations_dir, rev_id, text, heads)
+    return NewRevision(app.name, rev_id, text, path)
 
 
 @dataclass
 class _Diff:
     app: OrmarApp
     changes: list[str] = field(default_factory=list)
-    unsafe: list[tuple[str, str]] = field(default_factory=list)
+    revision: NewRevision | None = None
 
 
-def _autogenerate(
+def _heads(config: Config) -> tuple[ScriptDirectory | None, tuple[str, ...]]:
+    scripts = script_directory(config) if config.has_history() else None
+    return scripts, tuple(scripts.get_heads()) if scripts is not None else ()
+
+
+def _compare(
     connection: Connection,
     project: Project,
-    app: OrmarApp,
-    owned: frozenset[str],
+    targets: Sequence[OrmarApp],
+    owned: Mapping[str, frozenset[str]],
     message: str | None,
     *,
     write: bool,
-) -> tuple[_Diff, NewRevision | None]:
-    diff = _Diff(app)
-
-    def directives(
-        context: MigrationContext, revision: object, scripts: list[MigrationScript]
-    ) -> None:
-        script = scripts[0]
-        upgrade_ops = script.upgrade_ops
+    live: bool,
+) -> list[_Diff]:
+    configs = {app.name: project.config(app, connection=connection) for app in targets}
+    histories = {name: _heads(config) for name, config in configs.items()}
+    for name, (_, heads) in histories.items():
+        if write and len(heads) > 1:
+            raise MigrationError(
+                f"App {name!r} has several heads ({', '.join(heads)}): two revisions were "
+                "written on the same parent. Make one of them revise the other, then migrate."
+            )
+        if live:
+            recorded = _database_heads(connection, configs[name])
+            if set(recorded) != set(heads):
+                raise MigrationError(
+                    f"The database lacks migrations of app {name!r}: run 'ormar-bot upgrade' "
+                    "first, or compare with the migration history instead (leave out --live)."
+                )
+    app_of: dict[str, str] = {}
+    for app in targets:
+        app_of.update(dict.fromkeys(owned.get(app.name, ()), app.name))
+        app_of.update(dict.fromkeys(app.metadata.tables, app.name))
+    declared = frozenset(name for app in targets for name in app.metadata.tables)
+    ownership = Ownership(
+        declared, frozenset(name for app in targets for name in owned.get(app.name, ()))
+    )
+    comparison = Comparison(connection, project.combined_metadata(targets), ownership)
+    first = configs[targets[0].name]
+    per_app = Comparison.split(
+        run_alembic(first, "Comparing the models of", comparison.compare), app_of
+    )
+    diffs: list[_Diff] = []
+    for app in targets:
+        diff = _Diff(app)
+        diffs.append(diff)
+        upgrade_ops = per_app.get(app.name)
         if upgrade_ops is None or upgrade_ops.is_empty():
-            scripts[:] = []
-            return
+            continue
         diff.changes = describe(upgrade_ops, app.name)
-        diff.unsafe = unsafe_columns(upgrade_ops)
         if not write:
-            scripts[:] = []
-            return
-        if diff.unsafe:
-            raise UnsafeMigrationError(_unsafe_message(app, diff.unsafe))
-        if not script.message:
-            script.message = auto_message(diff.changes)
-        for container in (upgrade_ops, script.downgrade_ops):
-            if container is not None:
-                tidy(container)
-
-    config = project.config(app, connection=connection, revision=RevisionOptions(owned))
-    if write:
-        config.migrations_dir.mkdir(parents=True, exist_ok=True)
-    rev_id = next_revision_id(revisions_of(config))
-    written = run_alembic(
-        config,
-        "Comparing the models of",
-        lambda: command.revision(
-            config,
-            message=message,
-            autogenerate=True,
-            rev_id=rev_id,
-            process_revision_directives=directives,
-        ),
-    )
-    if not isinstance(written, Script):
-        return diff, None
-    return diff, NewRevision(
-        app.name, written.revision, written.doc, Path(written.path), diff.changes
-    )
+            continue
+        unsafe = unsafe_columns(upgrade_ops)
+        if unsafe:
+            raise UnsafeMigrationError(_unsafe_message(app, unsafe))
+    if not write:
+        return diffs
+    for diff in diffs:
+        upgrade_ops = per_app.get(diff.app.name)
+        if not diff.changes or upgrade_ops is None:
+            continue
+        config = configs[diff.app.name]
+        scripts, heads = histories[diff.app.name]
+        rev_id = next_revision_id(revisions_of(config, scripts))
+        text = message or auto_message(diff.changes)
+        upgrades, downgrades, imports = comparison.render(upgrade_ops)
+        path = write_revision(
+            config.migrations_dir,
+            rev_id,
+            text,
+            heads,
+            upgrades=upgrades,
+            downgrades=downgrades,
+            imports=imports,
+        )
+        diff.revision = NewRevision(diff.app.name, rev_id, text, path, diff.changes)
+    return diffs
 
 
 def _unsafe_message(app: OrmarApp, unsafe: Iterable[tuple[str, str]]) -> str:
@@ -390,19 +434,12 @@ async def _diff_apps(
     *,
     live: bool,
     write: bool,
-) -> list[tuple[_Diff, NewRevision | None]]:
+) -> list[_Diff]:
     replayed = project.dependencies(targets)
 
-    def compare(
-        connection: Connection, owned: Mapping[str, frozenset[str]]
-    ) -> list[tuple[_Diff, NewRevision | None]]:
+    def compare(connection: Connection, owned: Mapping[str, frozenset[str]]) -> list[_Diff]:
         _check_conflicts(targets, owned)
-        return [
-            _autogenerate(
-                connection, project, app, owned.get(app.name, frozenset()), message, write=write
-            )
-            for app in targets
-        ]
+        return _compare(connection, project, targets, owned, message, write=write, live=live)
 
     if live:
         owned = await run_in_scratch(
@@ -438,7 +475,7 @@ async def migrate(
             raise MigrationUsageError("An empty migration needs an app: --app NAME --empty.")
         return [_write_empty(project, each, message) for each in project.select(app)]
     results = await _diff_apps(project, project.select(app), message, live=live, write=True)
-    written = [revision for _, revision in results if revision is not None]
+    written = [diff.revision for diff in results if diff.revision is not None]
     for revision in written:
         logger.info("App %s: wrote %s", revision.app, revision.path)
     return written
@@ -450,7 +487,7 @@ async def check(
     """What ``migrate`` would write, as phrases per app (``{}`` when models and migrations
     agree). For CI: with ``strict=True`` a difference raises :class:`ModelsChangedError`."""
     results = await _diff_apps(project, project.select(app), None, live=live, write=False)
-    differences = {diff.app.name: diff.changes for diff, _ in results if diff.changes}
+    differences = {diff.app.name: diff.changes for diff in results if diff.changes}
     if strict and differences:
         listed = "; ".join(f"{name}: {', '.join(changes)}" for name, changes in differences.items())
         raise ModelsChangedError(

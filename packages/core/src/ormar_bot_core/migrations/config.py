@@ -81,9 +81,18 @@ class Config(alembic.config.Config):
         self.dialect_name = dialect_name
         self.connection = connection
         self.revision = revision or RevisionOptions()
+        self.version_table_exists: bool | None = None
+        """Whether the version table exists, when the caller knows (saves a query)."""
+        self.heads_after: tuple[str, ...] | None = None
+        """What the version table records after the last migration step run (``None``: none
+        ran)."""
         # ConfigParser interpolates "%": escape it in paths.
         self.set_main_option("script_location", str(TEMPLATES_DIR).replace("%", "%%"))
         self.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+
+    def note_step(self, *, heads: Iterable[str], **_: object) -> None:
+        """Alembic's ``on_version_apply`` hook: remember the heads after each step."""
+        self.heads_after = tuple(sorted(heads))
 
     @property
     def app_tables(self) -> frozenset[str]:

@@ -11,14 +11,12 @@ Every setting comes from the :class:`.Config` ormar-bot built for the app, so pr
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
+from alembic.runtime.migration import MigrationContext
 
 from ..errors import MigrationError
-from .autogen import render_item
+from .autogen import context_options
 from .config import Config
-from .ownership import Ownership
 
 __all__ = ["run_environment"]
 
@@ -31,22 +29,40 @@ def run_environment() -> None:
             "This env.py belongs to ormar-bot and runs only under its commands: use "
             "'ormar-bot upgrade' (or nxalembic) instead of 'alembic'."
         )
-    ownership = Ownership(config.app_tables, config.revision.owned_tables)
-    options: dict[str, Any] = {
-        "target_metadata": config.target_metadata,
-        "version_table": config.version_table,
-        "render_as_batch": True,
-        "compare_type": True,
-        "compare_server_default": True,
-        "include_name": ownership.include_name,
-        "include_object": ownership.include_object,
-        "render_item": render_item,
-    }
+    options = context_options(config)
     if context.is_offline_mode():
         context.configure(dialect_name=config.dialect_name, literal_binds=True, **options)
     else:
         if config.connection is None:
             raise MigrationError(f"No database connection for app {config.app.name!r}.")
         context.configure(connection=config.connection, **options)
+        if config.version_table_exists is not None:
+            _known_version_table(context.get_context(), config.version_table_exists)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _known_version_table(migration_context: MigrationContext, exists: bool) -> None:
+    """Answer "does the version table exist?" from what the caller already knows.
+
+    Alembic asks the database before each command, twice for a new app; on PostgreSQL each
+    question is a catalog query. Commands that change the database hold the migration lock and
+    read the table list once, so the answer cannot change behind their back. Should Alembic
+    stop calling these methods, this only costs the queries again.
+    """
+    known = {"exists": exists}
+    ensure = migration_context._ensure_version_table
+
+    def has_version_table() -> bool:
+        return known["exists"]
+
+    def ensure_version_table(purge: bool = False) -> None:
+        if purge or not hasattr(migration_context, "_version"):
+            ensure(purge)
+        elif not known["exists"]:
+            assert migration_context.connection is not None
+            migration_context._version.create(migration_context.connection)
+        known["exists"] = True
+
+    migration_context._has_version_table = has_version_table  # type: ignore[method-assign]
+    migration_context._ensure_version_table = ensure_version_table  # type: ignore[method-assign]

@@ -16,7 +16,13 @@ import sqlalchemy
 from ..apps import NAMING_CONVENTION, OrmarApp
 from ..errors import MigrationConflictError
 
-__all__ = ["dependency_order", "migration_metadata", "referenced_tables", "table_owners"]
+__all__ = [
+    "combined_metadata",
+    "dependency_order",
+    "migration_metadata",
+    "referenced_tables",
+    "table_owners",
+]
 
 
 def referenced_tables(table: sqlalchemy.Table) -> set[str]:
@@ -103,11 +109,17 @@ def migration_metadata(app: OrmarApp, apps: Sequence[OrmarApp]) -> sqlalchemy.Me
     own = app.metadata
     if all(referenced_tables(table) <= set(own.tables) for table in own.tables.values()):
         return own
+    return combined_metadata([app], apps)
+
+
+def combined_metadata(targets: Sequence[OrmarApp], apps: Sequence[OrmarApp]) -> sqlalchemy.MetaData:
+    """Copies of the tables of ``targets`` and of every table of ``apps`` they reference,
+    directly or not, in one MetaData (with the apps' naming convention)."""
     declared: Mapping[str, sqlalchemy.Table] = {
         name: table for other in apps for name, table in other.metadata.tables.items()
     }
     combined = sqlalchemy.MetaData(naming_convention=dict(NAMING_CONVENTION))
-    pending = list(own.tables.values())
+    pending = [table for app in targets for table in app.metadata.tables.values()]
     while pending:
         table = pending.pop()
         if table.key in combined.tables:

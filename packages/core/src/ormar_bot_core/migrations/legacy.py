@@ -44,12 +44,15 @@ def version_heads(connection: Connection, app: OrmarApp) -> tuple[str, ...]:
     return tuple(sorted(context.get_current_heads()))
 
 
-def adopt_version_table(connection: Connection, config: Config) -> None:
-    """Move ``alembic.<app>`` into the app's version table, when only the old one exists."""
-    inspector = sqlalchemy.inspect(connection)
+def adopt_version_table(connection: Connection, config: Config, tables: set[str]) -> bool:
+    """Move ``alembic.<app>`` into the app's version table, when only the old one exists.
+
+    :param tables: the tables of the database.
+    :returns: whether the app's version table exists now.
+    """
     legacy = legacy_version_table(config.app.name)
-    if inspector.has_table(config.version_table) or not inspector.has_table(legacy):
-        return
+    if config.version_table in tables or legacy not in tables:
+        return False
     heads = version_heads(connection, config.app)
     if heads:
         run_alembic(
@@ -66,6 +69,7 @@ def adopt_version_table(connection: Connection, config: Config) -> None:
         config.version_table,
         ", ".join(heads) or "base",
     )
+    return bool(heads)
 
 
 def renames(app: OrmarApp, owned: frozenset[str]) -> dict[str, str]:

@@ -15,7 +15,13 @@ from ..apps import OrmarApp
 from ..errors import MigrationConflictError, MigrationUsageError
 from . import layout
 from .config import Config, RevisionOptions
-from .graph import dependency_order, migration_metadata, referenced_tables, table_owners
+from .graph import (
+    combined_metadata,
+    dependency_order,
+    migration_metadata,
+    referenced_tables,
+    table_owners,
+)
 
 if TYPE_CHECKING:
     import sqlalchemy
@@ -92,6 +98,13 @@ class Project:
     def _metadata(self) -> dict[str, sqlalchemy.MetaData]:
         apps = list(self.apps.values())
         return {app.name: migration_metadata(app, apps) for app in apps}
+
+    def combined_metadata(self, apps: Sequence[OrmarApp]) -> sqlalchemy.MetaData:
+        """One MetaData with copies of the tables of ``apps`` and of the tables they reference,
+        for comparing several apps at once."""
+        if len(apps) == 1:
+            return self._metadata[apps[0].name]
+        return combined_metadata(apps, list(self.apps.values()))
 
     def config(
         self,

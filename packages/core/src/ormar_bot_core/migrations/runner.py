@@ -29,11 +29,16 @@ def script_directory(config: Config) -> ScriptDirectory:
     return ScriptDirectory.from_config(config)
 
 
-def revisions_of(config: Config) -> list[str]:
-    """The app's revision ids, newest first (none when it has no migrations folder)."""
-    if not config.has_history():
-        return []
-    return [script.revision for script in script_directory(config).walk_revisions()]
+def revisions_of(config: Config, scripts: ScriptDirectory | None = None) -> list[str]:
+    """The app's revision ids, newest first (none when it has no migrations folder).
+
+    :param scripts: the app's history, when already read.
+    """
+    if scripts is None:
+        if not config.has_history():
+            return []
+        scripts = script_directory(config)
+    return [script.revision for script in scripts.walk_revisions()]
 
 
 def check_revision(config: Config, revision: str) -> None:

@@ -2,10 +2,10 @@
 
 ``migrate`` needs no live database: it replays the histories into a scratch database and lets
 autogenerate compare the models with the result. The scratch database is of the configured
-dialect when a server is reachable and lets us create one (a temporary database, else a
-temporary schema on PostgreSQL), so dialect-specific types survive the replay; otherwise an
-in-memory SQLite database. The replay also tells which tables each app's history creates: the
-tables the app *owns*.
+dialect when a server is reachable and lets us create one, so dialect-specific types survive
+the replay: on PostgreSQL a schema created inside a transaction that is rolled back (nothing is
+left behind), else a temporary database; otherwise an in-memory SQLite database. The replay
+also tells which tables each app's history creates: the tables the app *owns*.
 """
 
 from __future__ import annotations
@@ -101,6 +101,10 @@ def _quick_engine(url: URL, **options: Any) -> AsyncEngine:
 
 async def _on_server(url: URL, work: Callable[[Connection], T]) -> T:
     name = f"ormar_bot_scratch_{secrets.token_hex(6)}"
+    if url.get_backend_name() == "postgresql":
+        found, result = await _in_schema(url, name, work)
+        if found:
+            return result  # type: ignore[return-value]
     admin = _quick_engine(url, isolation_level="AUTOCOMMIT")
     try:
         try:
@@ -108,15 +112,13 @@ async def _on_server(url: URL, work: Callable[[Connection], T]) -> T:
                 created = await _try(connection, f"CREATE DATABASE {name}")
         except Exception as error:  # noqa: BLE001 - unreachable, refused: all mean "use SQLite"
             raise _ScratchUnavailable(describe_error(error, url)) from None
-        if created:
-            try:
-                return await _in_database(url.set(database=name), work)
-            finally:
-                async with admin.connect() as connection:
-                    await connection.exec_driver_sql(f"DROP DATABASE {name}")
-        if url.get_backend_name() != "postgresql":
-            raise _ScratchUnavailable("not allowed to create a database")
-        return await _in_schema(url, name, work)
+        if not created:
+            raise _ScratchUnavailable("not allowed to create a database or a schema")
+        try:
+            return await _in_database(url.set(database=name), work)
+        finally:
+            async with admin.connect() as connection:
+                await connection.exec_driver_sql(f"DROP DATABASE {name}")
     finally:
         await admin.dispose()
 
@@ -139,19 +141,26 @@ async def _in_database(url: URL, work: Callable[[Connection], T]) -> T:
         await engine.dispose()
 
 
-async def _in_schema(url: URL, name: str, work: Callable[[Connection], T]) -> T:
+async def _in_schema(url: URL, name: str, work: Callable[[Connection], T]) -> tuple[bool, T | None]:
+    """Run ``work`` in a schema created inside one transaction that is rolled back: on
+    PostgreSQL, DDL is transactional, so nothing is left behind whatever happens. The search
+    path holds the scratch schema alone, so no table of the real database is visible.
+
+    :returns: ``(False, None)`` when the schema cannot be created (no privilege).
+    """
     engine = _quick_engine(url)
     try:
-        async with engine.connect() as connection:
+        try:
+            connection = await engine.connect()
+        except Exception as error:  # noqa: BLE001 - unreachable, refused: all mean "use SQLite"
+            raise _ScratchUnavailable(describe_error(error, url)) from None
+        try:
             if not await _try(connection, f"CREATE SCHEMA {name}"):
-                raise _ScratchUnavailable("not allowed to create a database or a schema")
-            await connection.commit()
-            try:
-                await connection.exec_driver_sql(f"SET search_path TO {name}")
-                return await connection.run_sync(work)
-            finally:
-                await connection.rollback()
-                await connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
-                await connection.commit()
+                return False, None
+            await connection.exec_driver_sql(f"SET LOCAL search_path TO {name}")
+            return True, await connection.run_sync(work)
+        finally:
+            await connection.rollback()
+            await connection.close()
     finally:
         await engine.dispose()
