@@ -325,3 +325,22 @@ def test_nxalembic_is_the_same_program(cli: CliProject) -> None:
         check=False,
     )
     assert result.stderr.startswith("nxalembic: error: Unknown app 'nope'")
+
+
+def test_a_bot_whose_apps_load_at_run_time_is_told_to_list_them(cli: CliProject) -> None:
+    cli.write(
+        "bot.py",
+        """
+        import os
+
+        from ormar_bot_core import OrmarManager
+
+        manager = OrmarManager(os.environ["BOT_DATABASE_URL"])
+        """,
+    )
+    assert_error(cli.run("heads", status=None), 2, "list them in nxalembic.ini as 'modules =")
+    cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\nbot = manager\nmodules = cogs.stars\n")
+    assert cli.run("heads").stdout.splitlines() == [
+        "users: (no migrations)",
+        "star: (no migrations)",
+    ]

@@ -340,14 +340,11 @@ def _compare(
     write: bool,
     live: bool,
 ) -> list[_Diff]:
+    if not targets:
+        return []
     configs = {app.name: project.config(app, connection=connection) for app in targets}
     histories = {name: _heads(config) for name, config in configs.items()}
     for name, (_, heads) in histories.items():
-        if write and len(heads) > 1:
-            raise MigrationError(
-                f"App {name!r} has several heads ({', '.join(heads)}): two revisions were "
-                "written on the same parent. Make one of them revise the other, then migrate."
-            )
         if live:
             recorded = _database_heads(connection, configs[name])
             if set(recorded) != set(heads):
@@ -381,6 +378,12 @@ def _compare(
         unsafe = unsafe_columns(upgrade_ops)
         if unsafe:
             raise UnsafeMigrationError(_unsafe_message(app, unsafe))
+        heads = histories[app.name][1]
+        if len(heads) > 1:
+            raise MigrationError(
+                f"App {app.name!r} has several heads ({', '.join(heads)}): two revisions were "
+                "written on the same parent. Make one of them revise the other, then migrate."
+            )
     if not write:
         return diffs
     for diff in diffs:

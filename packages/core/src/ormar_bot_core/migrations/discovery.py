@@ -129,4 +129,12 @@ def find_project(bot: str | None = None, directory: Path | None = None) -> Proje
         )
     module_file = getattr(module, "__file__", None)
     bot_dir = Path(module_file).resolve().parent if module_file else directory
-    return Project(manager, bot_dir)
+    project = Project(manager, bot_dir)
+    if not project.apps:
+        raise MigrationUsageError(
+            f"No app is declared once {spec.module!r} is imported: the modules calling "
+            "OrmarApp.create_app() (cogs loaded when the bot runs, for instance) must be "
+            f"imported too. Import them in {spec.module!r}, or list them in {INI_FILE} as "
+            "'modules = pkg.cog1 pkg.cog2'."
+        )
+    return project
