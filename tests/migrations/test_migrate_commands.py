@@ -486,3 +486,18 @@ async def test_downgrade_sql_needs_a_range(tmp_path: Path, database_url: str) ->
     assert "DROP TABLE star_stars" in downgrade_sql(project, "star", "0001:base")
     with pytest.raises(MigrationUsageError, match="FROM:TO"):
         downgrade_sql(project, "star", "-1")
+
+
+def test_the_runtime_never_imports_alembic() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ormar_bot_core; from ormar_bot_core import OrmarManager; "
+        "OrmarManager('sqlite://'); "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('alembic', 'mako')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
