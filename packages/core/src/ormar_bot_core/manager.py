@@ -388,7 +388,9 @@ def _survive_lost_connections(engine: AsyncEngine) -> None:
 def _merge_pragmas(overrides: Mapping[str, str | int | None] | None) -> dict[str, str | int]:
     merged: dict[str, str | int | None] = {**DEFAULT_SQLITE_PRAGMAS, **(overrides or {})}
     for name, value in merged.items():
-        if not _PRAGMA_WORD.match(name) or (value is not None and not _PRAGMA_WORD.match(str(value))):
+        if not _PRAGMA_WORD.match(name) or (
+            value is not None and not _PRAGMA_WORD.match(str(value))
+        ):
             raise ConfigurationError(
                 f"Invalid SQLite PRAGMA {name}={value!r}: names and values are single words or "
                 "numbers."
