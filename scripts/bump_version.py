@@ -235,6 +235,8 @@ def main(argv: list[str]) -> int:
         "--date", type=datetime.date.fromisoformat, help="release date (default: today, UTC)"
     )
     options = parser.parse_args(argv)
+    if options.tag is not None and not options.check:
+        parser.error("--tag goes with --check")
     try:
         if options.check:
             problems = check(options.root, options.tag)
