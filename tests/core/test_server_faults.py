@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import ormar
 import pytest
 from ormar_bot_core import AppModel, DatabaseUnavailableError, OrmarApp, OrmarManager
-from ormar_bot_core.manager import _PING_AFTER_IDLE
+from ormar_bot_core.engines import _PING_AFTER_IDLE
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
