@@ -1,7 +1,8 @@
 """Run the example discord.py bot offline and show what it stored.
 
 A local Discord (gateway and REST on 127.0.0.1, from ``ormar_bot_core.testing``) stands in for
-the real one; the bot itself is unmodified discord.py. The database is a fresh SQLite file.
+the real one; the bot itself is unmodified discord.py. The database is a fresh SQLite file,
+migrated with the migrations committed next to the bot's cogs.
 
     python examples/offline_demo.py [--keep]
 """
@@ -33,7 +34,7 @@ async def play(database: Path) -> None:
         channel = guild.channel
         with point_client_at("discord", server):
             bot = create_bot(f"sqlite:///{database}")
-            await create_tables(bot, EXTENSIONS)
+            await migrate(bot, EXTENSIONS)
             async with running_bot(bot, server):
                 print(f"{bot.user} is online in {guild.name!r}, #{channel.name}\n")
                 for line in CONVERSATION:
@@ -44,14 +45,12 @@ async def play(database: Path) -> None:
         print(f"\nThe bot closed; database connected: {bot._ormar.database.is_connected}")
 
 
-async def create_tables(bot: Any, extensions: Iterable[str]) -> None:
-    """Create the tables of every app the bot's extensions declare."""
+async def migrate(bot: Any, extensions: Iterable[str]) -> None:
+    """Apply the migrations committed with the bot's cogs to the fresh database."""
     for extension in extensions:
-        importlib.import_module(extension)
-    await bot._ormar.start()
-    async with bot._ormar.database.engine.begin() as connection:
-        for config in bot._ormar.apps.values():
-            await connection.run_sync(config.metadata.create_all)
+        importlib.import_module(extension)  # declares the extension's app
+    for state in await bot._ormar.upgrade():
+        print(f"Migrated app {state.app!r} to revision {', '.join(state.after)}")
 
 
 def show_rows(database: Path) -> None:
