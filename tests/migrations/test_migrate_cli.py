@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.migrations.helpers import CLI, CliProject, write_project
+from tests.migrations.helpers import CLI, CliProject, execute, write_project
 
 
 @pytest.fixture
@@ -188,17 +188,18 @@ def test_a_nextcord_bot_is_a_target(tmp_path: Path) -> None:
     assert cli.run("upgrade").stdout.splitlines() == ["users: base -> 0001", "star: base -> 0001"]
 
 
-def test_several_processes_upgrading_at_once_apply_each_migration_once(cli: CliProject) -> None:
+async def test_several_processes_upgrading_at_once_apply_each_migration_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    cli = write_project(tmp_path, database_url)
     cli.run("migrate")
     processes = [cli.start("upgrade") for _ in range(4)]
     outputs = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0] * 4, outputs
     applied = [out for out, _ in outputs if "base -> 0001" in out]
     assert len(applied) == 1, outputs
-    with sqlite3.connect(cli.root / "db.sqlite") as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version_star").fetchall() == [
-            ("0001",)
-        ]
+    [versions] = await execute(database_url, "SELECT version_num FROM alembic_version_star")
+    assert versions == [("0001",)]
 
 
 # -- bad input: one line on stderr, status 2 for usage errors and 1 for failures ---------------
