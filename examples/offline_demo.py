@@ -1,10 +1,11 @@
-"""Run the example discord.py bot offline and show what it stored.
+"""Run an example bot offline and show what it stored.
 
 A local Discord (gateway and REST on 127.0.0.1, from ``ormar_bot_core.testing``) stands in for
-the real one; the bot itself is unmodified discord.py. The database is a fresh SQLite file,
-migrated with the migrations committed next to the bot's cogs.
+the real one; the bot itself is unmodified discord.py (``discordpy_bot``, the default) or nextcord
+(``nextcord_bot``). The database is a fresh SQLite file, migrated with the migrations committed
+next to the bot's cogs.
 
-    python examples/offline_demo.py [--keep]
+    python examples/offline_demo.py [--fork discord|nextcord] [--keep]
 """
 
 from __future__ import annotations
@@ -21,18 +22,20 @@ from typing import Any
 
 from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
 
-EXAMPLE = Path(__file__).resolve().parent / "discordpy_bot"
+HERE = Path(__file__).resolve().parent
+EXAMPLES = {"discord": HERE / "discordpy_bot", "nextcord": HERE / "nextcord_bot"}
+"""The example bot of each fork, by the name of its library."""
 CONVERSATION = ["!hello", "!note buy milk", "!note feed the cat", "!notes", "!hello"]
 
 
-async def play(database: Path) -> None:
-    sys.path.insert(0, str(EXAMPLE))
+async def play(database: Path, fork: str) -> None:
+    sys.path.insert(0, str(EXAMPLES[fork]))
     from bot import EXTENSIONS, create_bot  # the example bot, as its own script imports it
 
     async with DiscordServer() as server:
         guild = server.add_guild("Demo Guild")
         channel = guild.channel
-        with point_client_at("discord", server):
+        with point_client_at(fork, server):
             bot = create_bot(f"sqlite:///{database}")
             await migrate(bot, EXTENSIONS)
             async with running_bot(bot, server):
@@ -72,11 +75,14 @@ def show_rows(database: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--fork", choices=sorted(EXAMPLES), default="discord", help="the example bot to run"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ormar-bot-demo-"))
     database = folder / "demo.sqlite"
-    asyncio.run(play(database))
+    asyncio.run(play(database, options.fork))
     show_rows(database)
     if not options.keep:
         for file in folder.iterdir():

@@ -1,17 +1,23 @@
-"""The README's first command: the example bot plays its conversation offline."""
+"""The README's first command: an example bot plays its conversation offline, for each fork."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_offline_demo_prints_replies_and_stored_rows() -> None:
+@pytest.mark.parametrize("fork", ["discord", "nextcord"])
+def test_offline_demo_prints_replies_and_stored_rows(fork: str) -> None:
+    if importlib.util.find_spec(fork) is None:
+        pytest.skip(f"{fork} is not installed")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "offline_demo.py")],
+        [sys.executable, str(ROOT / "examples" / "offline_demo.py"), "--fork", fork],
         capture_output=True,
         text=True,
         timeout=120,
