@@ -7,41 +7,31 @@ environment (``DiscordServer.endpoints.to_environ()``). Commands: ``!add <text>`
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
+from forks import load_fork
 from notes import define_notes, notes_cog, shutdown_cog
 from ormar_bot_core.testing import Endpoints, point_client_at
-
-PACKAGES = {"nextcord": "nextcord_ormar", "discord": "discordpy_ormar"}
 
 
 def main(fork: str, database: Path) -> None:
     logging.basicConfig(level=logging.INFO, format="%(name)s %(levelname)s %(message)s")
-    with warnings.catch_warnings():
-        # The forks import the deprecated audioop for voice.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        library = importlib.import_module(fork)
-        commands = importlib.import_module(f"{fork}.ext.commands")
-        package = importlib.import_module(PACKAGES[fork])
+    loaded = load_fork(fork)
     point_client_at(fork, Endpoints.from_environ())
 
     note = define_notes()
-    cogs = [notes_cog(commands, note), shutdown_cog(fork, commands, note)]
+    cogs = [notes_cog(loaded.commands, note), shutdown_cog(fork, loaded.commands, note)]
 
-    class Bot(package.Bot):  # type: ignore[name-defined,misc]
+    class Bot(loaded.package.Bot):  # type: ignore[name-defined,misc]
         async def setup_hook(self) -> None:
             # discord.py: cogs are added (asynchronously) here; nextcord never calls it.
             for cog in cogs:
                 await self.add_cog(cog)
 
-    intents = library.Intents.default()
-    intents.message_content = True
-    bot = Bot("!", f"sqlite:///{database}", intents=intents)
+    bot = Bot("!", f"sqlite:///{database}", intents=loaded.intents())
     if fork == "nextcord":
         for cog in cogs:
             bot.add_cog(cog)

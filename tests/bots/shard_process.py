@@ -6,33 +6,30 @@ Discord's endpoints in the environment. Runs ``bot.run()`` with the ``notes`` co
 
 from __future__ import annotations
 
-import importlib
 import sys
-import warnings
 from typing import Any
 
+from forks import load_fork
 from notes import define_notes, notes_cog
 from ormar_bot_core.testing import Endpoints, point_client_at
 
-PACKAGES = {"nextcord": "nextcord_ormar", "discord": "discordpy_ormar"}
-
 
 def main(fork: str, database_url: str, shard_id: int, shard_count: int) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        library = importlib.import_module(fork)
-        commands = importlib.import_module(f"{fork}.ext.commands")
-        package = importlib.import_module(PACKAGES[fork])
+    loaded = load_fork(fork)
     point_client_at(fork, Endpoints.from_environ())
-    cog = notes_cog(commands, define_notes())
+    cog = notes_cog(loaded.commands, define_notes())
 
-    class Bot(package.AutoShardedBot):  # type: ignore[name-defined,misc]
+    class Bot(loaded.package.AutoShardedBot):  # type: ignore[name-defined,misc]
         async def setup_hook(self) -> None:
             await self.add_cog(cog)  # discord.py; nextcord never calls setup_hook
 
-    intents = library.Intents.default()
-    intents.message_content = True
-    bot = Bot("!", database_url, intents=intents, shard_ids=[shard_id], shard_count=shard_count)
+    bot = Bot(
+        "!",
+        database_url,
+        intents=loaded.intents(),
+        shard_ids=[shard_id],
+        shard_count=shard_count,
+    )
     if fork == "nextcord":
         bot.add_cog(cog)
     options: dict[str, Any] = {"log_handler": None} if fork == "discord" else {}
