@@ -28,11 +28,15 @@ the bot said and did.
 
 from __future__ import annotations
 
-from .clients import ClientRedirect, point_client_at, running_bot
-from .endpoints import Endpoints
-from .gateway import ConnectionEvent
-from .payloads import Channel, Guild, Message, User
-from .server import DEFAULT_TIMEOUT, DiscordServer
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clients import ClientRedirect, point_client_at, running_bot
+    from .endpoints import Endpoints
+    from .gateway import ConnectionEvent
+    from .payloads import Channel, Guild, Message, User
+    from .server import DEFAULT_TIMEOUT, DiscordServer
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -47,3 +51,32 @@ __all__ = [
     "point_client_at",
     "running_bot",
 ]
+
+# Imported on first use, so that the pytest plugin (.plugin, loaded in every pytest run of an
+# environment holding this package) costs nothing and needs no aiohttp until a fixture runs.
+_HOMES = {
+    "ClientRedirect": "clients",
+    "point_client_at": "clients",
+    "running_bot": "clients",
+    "Endpoints": "endpoints",
+    "ConnectionEvent": "gateway",
+    "Channel": "payloads",
+    "Guild": "payloads",
+    "Message": "payloads",
+    "User": "payloads",
+    "DEFAULT_TIMEOUT": "server",
+    "DiscordServer": "server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
