@@ -23,7 +23,10 @@ INVALID_SESSION. Test bodies post messages (:meth:`DiscordServer.send_message`,
 into the READY burst (:meth:`DiscordServer.queue_message`), wait for the bot's messages
 (:meth:`DiscordServer.wait_for_replies`) and cut a connection
 (:meth:`DiscordServer.drop_connection`). Every wait has a timeout and fails with a report of what
-the bot said and did.
+the bot said and did; an event name Discord does not send (:data:`GATEWAY_EVENTS`) is refused.
+
+With pytest, the fixtures of :mod:`ormar_bot_core.testing.plugin` run your own bot on a fresh
+database per test.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ if TYPE_CHECKING:
     from .endpoints import Endpoints
     from .gateway import ConnectionEvent
     from .payloads import Channel, Guild, Message, User
-    from .server import DEFAULT_TIMEOUT, DiscordServer
+    from .server import DEFAULT_TIMEOUT, GATEWAY_EVENTS, DiscordServer
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "GATEWAY_EVENTS",
     "Channel",
     "ClientRedirect",
     "ConnectionEvent",
@@ -65,6 +69,7 @@ _HOMES = {
     "Message": "payloads",
     "User": "payloads",
     "DEFAULT_TIMEOUT": "server",
+    "GATEWAY_EVENTS": "server",
     "DiscordServer": "server",
 }
 

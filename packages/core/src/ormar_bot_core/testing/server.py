@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import logging
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -16,13 +17,84 @@ from .gateway import ConnectionEvent, Gateway
 from .payloads import JSON, Channel, Guild, Message, Snowflakes, User
 from .rest import API_PREFIX, rate_limit_headers, rest_routes
 
-__all__ = ["DEFAULT_TIMEOUT", "DiscordServer"]
+__all__ = ["DEFAULT_TIMEOUT", "GATEWAY_EVENTS", "DiscordServer"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds any wait gives up after: long enough for a loaded CI machine, short enough that a
 broken test fails instead of hanging."""
+
+GATEWAY_EVENTS = frozenset(
+    {
+        "APPLICATION_COMMAND_PERMISSIONS_UPDATE",
+        "AUTO_MODERATION_ACTION_EXECUTION",
+        "AUTO_MODERATION_RULE_CREATE",
+        "AUTO_MODERATION_RULE_DELETE",
+        "AUTO_MODERATION_RULE_UPDATE",
+        "CHANNEL_CREATE",
+        "CHANNEL_DELETE",
+        "CHANNEL_PINS_UPDATE",
+        "CHANNEL_UPDATE",
+        "ENTITLEMENT_CREATE",
+        "ENTITLEMENT_DELETE",
+        "ENTITLEMENT_UPDATE",
+        "GUILD_AUDIT_LOG_ENTRY_CREATE",
+        "GUILD_BAN_ADD",
+        "GUILD_BAN_REMOVE",
+        "GUILD_CREATE",
+        "GUILD_DELETE",
+        "GUILD_EMOJIS_UPDATE",
+        "GUILD_INTEGRATIONS_UPDATE",
+        "GUILD_MEMBERS_CHUNK",
+        "GUILD_MEMBER_ADD",
+        "GUILD_MEMBER_REMOVE",
+        "GUILD_MEMBER_UPDATE",
+        "GUILD_ROLE_CREATE",
+        "GUILD_ROLE_DELETE",
+        "GUILD_ROLE_UPDATE",
+        "GUILD_SCHEDULED_EVENT_CREATE",
+        "GUILD_SCHEDULED_EVENT_DELETE",
+        "GUILD_SCHEDULED_EVENT_UPDATE",
+        "GUILD_SCHEDULED_EVENT_USER_ADD",
+        "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+        "GUILD_STICKERS_UPDATE",
+        "GUILD_UPDATE",
+        "INTEGRATION_CREATE",
+        "INTEGRATION_DELETE",
+        "INTEGRATION_UPDATE",
+        "INTERACTION_CREATE",
+        "INVITE_CREATE",
+        "INVITE_DELETE",
+        "MESSAGE_CREATE",
+        "MESSAGE_DELETE",
+        "MESSAGE_DELETE_BULK",
+        "MESSAGE_POLL_VOTE_ADD",
+        "MESSAGE_POLL_VOTE_REMOVE",
+        "MESSAGE_REACTION_ADD",
+        "MESSAGE_REACTION_REMOVE",
+        "MESSAGE_REACTION_REMOVE_ALL",
+        "MESSAGE_REACTION_REMOVE_EMOJI",
+        "MESSAGE_UPDATE",
+        "PRESENCE_UPDATE",
+        "STAGE_INSTANCE_CREATE",
+        "STAGE_INSTANCE_DELETE",
+        "STAGE_INSTANCE_UPDATE",
+        "THREAD_CREATE",
+        "THREAD_DELETE",
+        "THREAD_LIST_SYNC",
+        "THREAD_MEMBERS_UPDATE",
+        "THREAD_MEMBER_UPDATE",
+        "THREAD_UPDATE",
+        "TYPING_START",
+        "USER_UPDATE",
+        "VOICE_SERVER_UPDATE",
+        "VOICE_STATE_UPDATE",
+        "WEBHOOKS_UPDATE",
+    }
+)
+"""The dispatch events :meth:`DiscordServer.dispatch` accepts: Discord's receive events, minus
+the session events the server sends itself (READY, RESUMED)."""
 
 _GATEWAY_PATH = "/gateway-ws/"
 # How often waits look at conditions the server is not told about (the bot's own state).
@@ -193,7 +265,16 @@ class DiscordServer:
             count = self.gateway.shard_count
             return count is not None and all(map(self.gateway.is_live, range(count)))
 
-        await self.wait_until(connected, timeout=timeout, waiting_for="the bot to connect")
+        try:
+            await self.wait_until(connected, timeout=timeout, waiting_for="the bot to connect")
+        except AssertionError as error:
+            if self.gateway.events:
+                raise
+            raise AssertionError(
+                f"{error}\nNo client ever reached this server's gateway: point the bot's library "
+                "at it before starting the bot (point_client_at), and check that the bot was "
+                "started (bot.start) and that its setup_hook or on_connect did not hang."
+            ) from None
 
     def message(self, channel: Channel, content: str, *, author: User | None = None) -> Message:
         """A new message by ``author`` (default :attr:`user`), not sent yet."""
@@ -237,7 +318,10 @@ class DiscordServer:
         """Send the gateway event ``event`` (e.g. ``"GUILD_UPDATE"``) with payload ``data``.
 
         Waits (up to ``timeout``) for the shard's session to be live, e.g. while it reconnects.
+
+        :raises ValueError: ``event`` is not one of :data:`GATEWAY_EVENTS`.
         """
+        check_event(event)
         await self.wait_until(
             lambda: self.gateway.is_live(shard_id),
             timeout=timeout,
@@ -247,6 +331,7 @@ class DiscordServer:
 
     def queue_event(self, event: str, data: JSON, *, shard_id: int = 0) -> None:
         """Send ``event`` in the same burst as the next READY of ``shard_id``."""
+        check_event(event)
         self.gateway.queue(event, data, shard_id)
 
     async def wait_for_replies(
@@ -395,3 +480,27 @@ class DiscordServer:
             raise AssertionError(
                 f"The bot {reason} while waiting for {waiting_for}.\n{self.report()}"
             ) from (task.exception() if not task.cancelled() else None)
+
+
+def check_event(event: str) -> None:
+    """Refuse an event name Discord does not send, naming the close ones.
+
+    :raises ValueError: ``event`` is not in :data:`GATEWAY_EVENTS`.
+    """
+    if event in GATEWAY_EVENTS:
+        return
+    if event in ("READY", "RESUMED"):
+        raise ValueError(
+            f"The server sends {event} itself when a client connects: use drop_connection() "
+            "to make the bot connect again"
+        )
+    close = (
+        [event.upper()]
+        if event.upper() in GATEWAY_EVENTS
+        else difflib.get_close_matches(event.upper(), sorted(GATEWAY_EVENTS), n=3)
+    )
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"Unknown gateway event {event!r}: Discord names its events in upper snake case, "
+        f"e.g. 'MESSAGE_CREATE' or 'GUILD_MEMBER_ADD' (see GATEWAY_EVENTS).{hint}"
+    )
