@@ -1,0 +1,35 @@
+"""The example bot's commands, offline: a local Discord, a fresh SQLite database per test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ormar_bot_core.testing import Channel, DiscordServer
+
+
+async def test_notes_are_saved_and_listed(
+    discord_bot: Any, discord_server: DiscordServer, discord_channel: Channel
+) -> None:
+    [saved] = await discord_server.ask(discord_channel, "!note buy milk")
+    assert saved.content == "Saved note #1."
+    [listed] = await discord_server.ask(discord_channel, "!notes")
+    assert listed.content == "#1 buy milk"
+
+
+async def test_each_test_starts_with_an_empty_database(
+    discord_bot: Any, discord_server: DiscordServer, discord_channel: Channel
+) -> None:
+    [listed] = await discord_server.ask(discord_channel, "!notes")
+    assert listed.content == "No notes yet."
+
+
+# One shared database whose changes are rolled back after each test: both rounds count from 0.
+@pytest.mark.ormar_bot(isolation="rollback")
+@pytest.mark.parametrize("round_", [1, 2])
+async def test_greetings_are_counted(
+    discord_bot: Any, discord_server: DiscordServer, discord_channel: Channel, round_: int
+) -> None:
+    await discord_server.ask(discord_channel, "!hello")
+    [again] = await discord_server.ask(discord_channel, "!hello")
+    assert again.content.endswith("you have greeted me 2 times.")
