@@ -18,10 +18,11 @@ library already depends on). Nothing here imports a Discord library until you as
 
 What the server speaks: the REST calls of login, connection and sending messages, and the
 gateway's HELLO, heartbeats, IDENTIFY with sharding, READY and GUILD_CREATE, RESUME and
-INVALID_SESSION. Test bodies post messages (:meth:`DiscordServer.send_message`,
-:meth:`DiscordServer.ask`), send any gateway event (:meth:`DiscordServer.dispatch`), queue events
-into the READY burst (:meth:`DiscordServer.queue_message`), wait for the bot's messages
-(:meth:`DiscordServer.wait_for_replies`) and cut a connection
+INVALID_SESSION, and slash commands with their responses. Test bodies post messages
+(:meth:`DiscordServer.send_message`, :meth:`DiscordServer.ask`), invoke slash commands
+(:meth:`DiscordServer.invoke`), send any gateway event (:meth:`DiscordServer.dispatch`),
+queue events into the READY burst (:meth:`DiscordServer.queue_message`), wait for the bot's
+messages (:meth:`DiscordServer.wait_for_replies`) and cut a connection
 (:meth:`DiscordServer.drop_connection`). Every wait has a timeout and fails with a report of what
 the bot said and did; an event name Discord does not send (:data:`GATEWAY_EVENTS`) is refused.
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .clients import ClientRedirect, point_client_at, running_bot
     from .endpoints import Endpoints
     from .gateway import ConnectionEvent
+    from .interactions import Interaction, InteractionResponse
     from .payloads import Channel, Guild, Message, User
     from .server import DEFAULT_TIMEOUT, GATEWAY_EVENTS, DiscordServer
 
@@ -50,6 +52,8 @@ __all__ = [
     "DiscordServer",
     "Endpoints",
     "Guild",
+    "Interaction",
+    "InteractionResponse",
     "Message",
     "User",
     "point_client_at",
@@ -64,6 +68,8 @@ _HOMES = {
     "running_bot": "clients",
     "Endpoints": "endpoints",
     "ConnectionEvent": "gateway",
+    "Interaction": "interactions",
+    "InteractionResponse": "interactions",
     "Channel": "payloads",
     "Guild": "payloads",
     "Message": "payloads",

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .payloads import JSON, Message
+from .interactions import InteractionResponse
+from .payloads import JSON, Channel, Message
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler, Middleware
@@ -32,6 +33,12 @@ API_PREFIX = "/api/v10"
 """Where the REST API lives on the server; the clients' ``Route.BASE`` points here."""
 
 _RATE_LIMIT = 10_000
+# Interaction callback types that carry (or promise) a message, and Discord's error code for a
+# second callback.
+_CHANNEL_MESSAGE = 4
+_DEFERRED_MESSAGE = 5
+_MESSAGE_CALLBACKS = (_CHANNEL_MESSAGE,)
+_ALREADY_ACKNOWLEDGED = 40060
 
 
 def json_response(data: Any, *, status: int = 200) -> web.Response:
@@ -129,14 +136,7 @@ def rest_routes(server: DiscordServer) -> web.RouteTableDef:
         channel = server.find_channel(int(request.match_info["channel_id"]))
         if channel is None:
             return error_response(404, "Unknown Channel", 10003)
-        body = await _message_body(request)
-        message = Message(
-            id=server.snowflakes.next(),
-            channel=channel,
-            author=server.bot_user,
-            content=str(body.get("content") or ""),
-            raw=body,
-        )
+        message = bot_message(channel, await _message_body(request))
         server.record_reply(message)
         return json_response(message.payload(server.guild_of(channel)))
 
@@ -154,11 +154,90 @@ def rest_routes(server: DiscordServer) -> web.RouteTableDef:
     @routes.put(API_PREFIX + "/applications/{application_id}/guilds/{guild_id}/commands")
     async def overwrite_commands(request: web.Request) -> web.Response:
         commands = await request.json()
+        return json_response([register(request, command) for command in commands])
+
+    @routes.post(API_PREFIX + "/applications/{application_id}/commands")
+    @routes.post(API_PREFIX + "/applications/{application_id}/guilds/{guild_id}/commands")
+    async def create_command(request: web.Request) -> web.Response:
+        return json_response(register(request, await request.json()), status=201)
+
+    def register(request: web.Request, command: JSON) -> JSON:
+        guild_id = request.match_info.get("guild_id")
+        command_id = server.snowflakes.next()
+        key = (str(command.get("name")), int(guild_id) if guild_id else None)
+        server.application_commands[key] = command_id
+        registered = {**command, "id": str(command_id), "version": "1"}
+        registered["application_id"] = str(server.application_id)
+        if guild_id:
+            registered["guild_id"] = guild_id
+        return registered
+
+    # Slash command responses: the callback, then follow-ups and edits through the webhook.
+    @routes.post(API_PREFIX + "/interactions/{interaction_id}/{token}/callback")
+    async def interaction_callback(request: web.Request) -> web.Response:
+        interaction = server.interactions.get(request.match_info["token"])
+        if interaction is None:
+            return error_response(404, "Unknown interaction", 10062)
+        if interaction.responses:
+            return error_response(
+                400, "Interaction has already been acknowledged.", _ALREADY_ACKNOWLEDGED
+            )
+        body = await _message_body(request)
+        response = InteractionResponse(int(body.get("type") or 0), body)
+        message = None
+        if response.type in _MESSAGE_CALLBACKS:
+            message = bot_message(interaction.channel, body.get("data") or {})
+            interaction.original = message
+        server.record_interaction_response(interaction.token, response)
+        if message is not None:
+            server.record_reply(message)
+        resource: JSON = {"type": response.type}
+        if message is not None:
+            resource["message"] = message.payload(server.guild_of(interaction.channel))
+        # discord.py asks for this body (with_response); nextcord ignores it.
         return json_response(
-            [
-                {**command, "id": str(server.snowflakes.next()), "version": "1"}
-                for command in commands
-            ]
+            {
+                "interaction": {
+                    "id": str(interaction.id),
+                    "type": 2,
+                    "response_message_id": str(message.id) if message else None,
+                    "response_message_loading": response.type == _DEFERRED_MESSAGE,
+                    "response_message_ephemeral": response.ephemeral,
+                },
+                "resource": resource,
+            }
+        )
+
+    @routes.post(API_PREFIX + "/webhooks/{application_id}/{token}")
+    async def followup(request: web.Request) -> web.Response:
+        interaction = server.interactions.get(request.match_info["token"])
+        if interaction is None:
+            return error_response(404, "Unknown Webhook", 10015)
+        message = bot_message(interaction.channel, await _message_body(request))
+        server.record_reply(message)
+        return json_response(message.payload(server.guild_of(interaction.channel)))
+
+    @routes.get(API_PREFIX + "/webhooks/{application_id}/{token}/messages/@original")
+    @routes.patch(API_PREFIX + "/webhooks/{application_id}/{token}/messages/@original")
+    async def original(request: web.Request) -> web.Response:
+        interaction = server.interactions.get(request.match_info["token"])
+        if interaction is None:
+            return error_response(404, "Unknown Webhook", 10015)
+        if request.method == "PATCH":
+            # An edit (e.g. after a deferred response) shows as the bot's newest message.
+            interaction.original = bot_message(interaction.channel, await _message_body(request))
+            server.record_reply(interaction.original)
+        if interaction.original is None:
+            return error_response(404, "Unknown Message", 10008)
+        return json_response(interaction.original.payload(server.guild_of(interaction.channel)))
+
+    def bot_message(channel: Channel, body: JSON) -> Message:
+        return Message(
+            id=server.snowflakes.next(),
+            channel=channel,
+            author=server.bot_user,
+            content=str(body.get("content") or ""),
+            raw=body,
         )
 
     @routes.route("*", "/{path:.*}")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import difflib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -14,6 +14,7 @@ from aiohttp import web
 
 from .endpoints import Endpoints
 from .gateway import ConnectionEvent, Gateway
+from .interactions import Interaction, InteractionResponse, OptionValue
 from .payloads import JSON, Channel, Guild, Message, Snowflakes, User
 from .rest import API_PREFIX, rate_limit_headers, rest_routes
 
@@ -142,6 +143,10 @@ class DiscordServer:
         """Every message the bot posted, in order."""
         self.unhandled_requests: list[str] = []
         """REST calls the server had no route for (answered 404)."""
+        self.application_commands: dict[tuple[str, int | None], int] = {}
+        """IDs of the application commands the bot registered, by (name, guild ID or None)."""
+        self.interactions: dict[str, Interaction] = {}
+        """Every interaction sent to the bot, by token."""
         self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval)
         self._changed = asyncio.Event()
         self._watched: list[asyncio.Task[Any]] = []
@@ -378,6 +383,81 @@ class DiscordServer:
         message = await self.send_message(channel, content, author=author, timeout=timeout)
         return await self.wait_for_replies(replies, channel=channel, after=message, timeout=timeout)
 
+    async def invoke(
+        self,
+        channel: Channel,
+        command: str,
+        options: Mapping[str, OptionValue] | None = None,
+        *,
+        author: User | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> InteractionResponse:
+        """Invoke the slash command ``command`` in ``channel`` as ``author`` (default
+        :attr:`user`) and return the bot's response to it.
+
+        Sends INTERACTION_CREATE with the command ID the bot registered (a guild command of the
+        channel's guild, else a global one) and ``options`` (name -> str, int, float or bool).
+
+        :raises AssertionError: no response came within ``timeout``; the message lists what the
+            bot did say.
+        """
+        interaction = await self.send_interaction(
+            channel, command, options, author=author, timeout=timeout
+        )
+        return await self.wait_for_response(interaction, timeout=timeout)
+
+    async def send_interaction(
+        self,
+        channel: Channel,
+        command: str,
+        options: Mapping[str, OptionValue] | None = None,
+        *,
+        author: User | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Interaction:
+        """Send the INTERACTION_CREATE of :meth:`invoke` without waiting for the response."""
+        guild = self.guild_of(channel)
+        command_id = self.application_commands.get((command, guild.id))
+        guild_command = command_id is not None
+        if command_id is None:
+            command_id = self.application_commands.get((command, None))
+        if command_id is None:
+            # Not registered (yet): discord.py finds commands by name, nextcord by signature.
+            command_id = self.snowflakes.next()
+        interaction = Interaction.new(self.snowflakes.next(), command, channel, author or self.user)
+        self.interactions[interaction.token] = interaction
+        payload = interaction.payload(
+            guild,
+            application_id=self.application_id,
+            command_id=command_id,
+            guild_command=guild_command,
+            options=options or {},
+        )
+        await self.dispatch(
+            "INTERACTION_CREATE", payload, shard_id=self.shard_of(channel), timeout=timeout
+        )
+        return interaction
+
+    async def wait_for_response(
+        self, interaction: Interaction, *, timeout: float = DEFAULT_TIMEOUT
+    ) -> InteractionResponse:
+        """The bot's callback to ``interaction``.
+
+        :raises AssertionError: none came within ``timeout``.
+        """
+        await self.wait_until(
+            lambda: bool(interaction.responses),
+            timeout=timeout,
+            waiting_for=f"a response to /{interaction.command}",
+        )
+        return interaction.responses[0]
+
+    def record_interaction_response(self, token: str, response: InteractionResponse) -> None:
+        interaction = self.interactions[token]
+        interaction.responses.append(response)
+        logger.info("Bot answered /%s: %r", interaction.command, response.content)
+        self.changed()
+
     async def drop_connection(
         self, shard_id: int = 0, *, resume: bool = True, timeout: float = DEFAULT_TIMEOUT
     ) -> ConnectionEvent:
@@ -458,6 +538,13 @@ class DiscordServer:
             f"The bot said:\n{said}",
             f"Gateway sessions: {sessions or 'none'}; live shards: {self.gateway.live_shards}",
         ]
+        answered = [
+            f"  /{interaction.command}: "
+            + (repr(interaction.responses[0].content) if interaction.responses else "no response")
+            for interaction in self.interactions.values()
+        ]
+        if answered:
+            lines.append("Interactions:\n" + "\n".join(answered))
         if self.unhandled_requests:
             lines.append("REST calls answered 404: " + ", ".join(self.unhandled_requests))
         return "\n".join(lines)
