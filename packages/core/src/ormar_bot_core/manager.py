@@ -77,7 +77,8 @@ class OrmarManager:
         self.start_timeout = start_timeout
         self.close_timeout = close_timeout
         self._sqlite_pragmas = merge_pragmas(sqlite_pragmas)
-        self._force_rollback = force_rollback
+        self.force_rollback = force_rollback
+        """Takes effect at the next :meth:`start`."""
         self._engine_options = engine_options
         self.upgrade_on_start = upgrade_on_start
         self._lock: asyncio.Lock | None = None
@@ -121,7 +122,7 @@ class OrmarManager:
                 self,
                 self.url.render_as_string(hide_password=False),
                 self._create_engine,
-                force_rollback=self._force_rollback,
+                force_rollback=self.force_rollback,
             )
             await self._connect_and_ping(database)
             logger.info("Connected to %s", mask_url(self.url))

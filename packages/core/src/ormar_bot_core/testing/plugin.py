@@ -241,7 +241,7 @@ async def discord_bot(
         upgraded = set(manager.apps)
         if bot_isolation == "rollback":
             # Set before the manager connects: every query then runs in one transaction.
-            manager._force_rollback = True
+            manager.force_rollback = True
         async with running_bot(bot, discord_server):
             if set(manager.apps) - upgraded:
                 await manager.upgrade()
