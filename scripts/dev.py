@@ -18,6 +18,7 @@ coverage reported (the goal is 90%; a lower figure does not fail the run yet).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -93,9 +94,25 @@ def hatch(*args: str, env: dict[str, str] | None = None) -> int:
             [str(TOOLS / BIN / "python"), "-m", "pip", "install", "-q", HATCH_REQUIREMENT],
             check=True,
         )
+    _prune_stale_environments(executable)
     return subprocess.run(
         [str(executable), *args], cwd=ROOT, env={**os.environ, **(env or {})}
     ).returncode
+
+
+def _prune_stale_environments(executable: Path) -> None:
+    # Editable installs record a package's entry points (console scripts, the pytest plugin)
+    # once; Hatch re-syncs dependencies but not those. Rebuild when a package's metadata changed.
+    metadata = hashlib.sha256()
+    for pyproject in sorted(ROOT.glob("packages/*/pyproject.toml")):
+        metadata.update(pyproject.read_bytes())
+    stamp = TOOLS / "packages-metadata.sha256"
+    if stamp.exists() and stamp.read_text() == metadata.hexdigest():
+        return
+    if stamp.exists():
+        print("Package metadata changed: rebuilding the Hatch environments", flush=True)
+    subprocess.run([str(executable), "env", "prune"], cwd=ROOT, check=True)
+    stamp.write_text(metadata.hexdigest())
 
 
 def find_python(version: str) -> Path | None:
