@@ -9,6 +9,7 @@ import pytest
 from ormar_bot_core import AppModel, DatabaseNotConnectedError, OrmarApp, OrmarManager
 from sqlalchemy.engine import make_url
 
+from tests.core.helpers import create_tables
 from tests.databases import DatabaseServers, fresh_database
 
 BURST = 5_000
@@ -25,12 +26,6 @@ def declare_items() -> type[AppModel]:
         label: str = ormar.String(max_length=100, default="")
 
     return Item
-
-
-async def create_tables(manager: OrmarManager) -> None:
-    async with manager.database.engine.begin() as connection:
-        for config in manager.apps.values():
-            await connection.run_sync(config.metadata.create_all)
 
 
 def is_connected(manager: OrmarManager) -> bool:

@@ -20,6 +20,8 @@ from ormar_bot_core import (
 )
 from sqlalchemy import text
 
+from tests.core.helpers import create_tables
+
 
 def declare_notes() -> type[AppModel]:
     config = OrmarApp.create_app("notes")
@@ -30,12 +32,6 @@ def declare_notes() -> type[AppModel]:
         body: str = ormar.Text()
 
     return Note
-
-
-async def create_tables(manager: OrmarManager) -> None:
-    async with manager.database.engine.begin() as connection:
-        for config in manager.apps.values():
-            await connection.run_sync(config.metadata.create_all)
 
 
 def rows_on_disk(url: str, table: str = "notes_notes") -> list[str]:

@@ -19,6 +19,7 @@ from ormar_bot_core.engines import _PING_AFTER_IDLE
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from tests.core.helpers import create_tables
 from tests.databases import ControllableServer, missing_driver
 
 # Far longer than any of these tests needs: reaching it means a hang, which fails the test.
@@ -40,12 +41,6 @@ def declare_items() -> type[AppModel]:
         n: int = ormar.Integer()
 
     return Item
-
-
-async def create_tables(manager: OrmarManager) -> None:
-    async with manager.database.engine.begin() as connection:
-        for config in manager.apps.values():
-            await connection.run_sync(config.metadata.create_all)
 
 
 def require_driver(backend: str) -> None:

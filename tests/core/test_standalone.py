@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from ormar_bot_core import OrmarManager
 
+from tests.core.helpers import create_tables
+
 MODELS = """
 import ormar
 from ormar_bot_core import AppModel, OrmarApp
@@ -34,12 +36,6 @@ def project(tmp_path: Path) -> Iterator[Path]:
     sys.path.remove(str(tmp_path))
     for name in [name for name in sys.modules if name.split(".")[0] == "mycog"]:
         del sys.modules[name]
-
-
-async def create_tables(manager: OrmarManager) -> None:
-    async with manager.database.engine.begin() as connection:
-        for config in manager.apps.values():
-            await connection.run_sync(config.metadata.create_all)
 
 
 @pytest.mark.parametrize("manager_first", [True, False], ids=["manager-first", "models-first"])
