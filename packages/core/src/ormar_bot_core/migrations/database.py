@@ -107,18 +107,25 @@ async def _locked(connection: AsyncConnection) -> AsyncIterator[None]:
             yield
     elif dialect == "postgresql":
         await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        try:
+        async with _committed(connection):
             yield
-        except BaseException:
-            await connection.rollback()
-            raise
-        await connection.commit()
     elif dialect in ("mysql", "mariadb"):
         async with _mysql_lock(connection):
             yield
     else:  # pragma: no cover - the manager accepts no other database
+        async with _committed(connection):
+            yield
+
+
+@asynccontextmanager
+async def _committed(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Commit what the block did, or roll it back when it raises."""
+    try:
         yield
-        await connection.commit()
+    except BaseException:
+        await connection.rollback()
+        raise
+    await connection.commit()
 
 
 @asynccontextmanager
@@ -128,12 +135,8 @@ async def _sqlite_exclusive(connection: AsyncConnection) -> AsyncIterator[None]:
     await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     try:
         await connection.exec_driver_sql("BEGIN EXCLUSIVE")
-        try:
+        async with _committed(connection):
             yield
-        except BaseException:
-            await connection.rollback()
-            raise
-        await connection.commit()
     finally:
         if foreign_keys:
             await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -156,12 +159,8 @@ async def _mysql_lock(connection: AsyncConnection) -> AsyncIterator[None]:
             "wait for it to finish, or find the stuck process."
         )
     try:
-        try:
+        async with _committed(connection):
             yield
-        except BaseException:
-            await connection.rollback()
-            raise
-        await connection.commit()
     finally:
         await connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
         await connection.commit()
