@@ -189,8 +189,16 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:
-            # FORCE: a test that failed half-way may have left connections behind.
-            await _postgresql_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # A test that failed half-way may have left connections behind; end those of our
+            # own role. Not WITH (FORCE): it refuses to end an autovacuum worker for a user
+            # who is not a superuser, while a plain DROP DATABASE stops such workers itself.
+            await _postgresql_admin(
+                server,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+                "AND usename = current_user AND pid <> pg_backend_pid()",
+                name,
+            )
+            await _postgresql_admin(server, f'DROP DATABASE IF EXISTS "{name}"')
     else:
         await _mysql_admin(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         try:
@@ -199,7 +207,7 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
             await _mysql_admin(server, f"DROP DATABASE IF EXISTS `{name}`", kill_users_of=name)
 
 
-async def _postgresql_admin(server: URL, statement: str) -> None:
+async def _postgresql_admin(server: URL, statement: str, *arguments: object) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(
@@ -211,7 +219,7 @@ async def _postgresql_admin(server: URL, statement: str) -> None:
         timeout=30,
     )
     try:
-        await connection.execute(statement)
+        await connection.execute(statement, *arguments)
     finally:
         await connection.close()
 
