@@ -295,6 +295,64 @@ async def test_unknown_apps_and_revisions_are_named(tmp_path: Path, database_url
         await upgrade(project, None, "0001")
 
 
+async def test_two_branches_numbering_the_same_revision_are_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite'}"
+    star_v1(tmp_path)
+    await migrate(Project(OrmarManager(url)))
+    star_v2(tmp_path)
+    (added,) = await migrate(Project(OrmarManager(url)))
+    # What merging two branches that each wrote a 0002 leaves behind.
+    other = added.path.with_name("0002_star_add_flag.py")
+    other.write_text(added.path.read_text())
+    project = Project(OrmarManager(url))
+
+    expected = (
+        r"App 'star' has two migrations with revision id '0002' "
+        r"\(0002_star_add_flag.py, 0002_star_add_note.py\), written on two branches\? Give one"
+    )
+    with pytest.raises(MigrationError, match=expected):
+        await upgrade(project)
+    with pytest.raises(MigrationError, match=expected):
+        await migrate(project)
+    with pytest.raises(MigrationError, match=expected):
+        heads(project)
+    assert "star_stars" not in await table_names(url)
+
+
+async def test_two_heads_in_one_app_are_both_applied(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite'}"
+    star_v1(tmp_path)
+    await migrate(Project(OrmarManager(url)))
+    star_v2(tmp_path)
+    (added,) = await migrate(Project(OrmarManager(url)))
+    sibling = added.path.read_text().replace("'0002'", "'0003'").replace("'note'", "'flag'")
+    added.path.with_name("0003_star_add_flag.py").write_text(sibling)
+    declare(
+        tmp_path,
+        "star",
+        Star={
+            "id": pk(),
+            "body": (str, ormar.String(max_length=50)),
+            "note": (str | None, ormar.String(max_length=100, nullable=True)),
+            "flag": (str | None, ormar.String(max_length=100, nullable=True)),
+            "extra": (str | None, ormar.String(max_length=100, nullable=True)),
+        },
+    )
+    project = Project(OrmarManager(url))
+
+    states = await upgrade(project)
+    assert [state.after for state in states] == [("0002", "0003")]
+
+    # The next migration joins the two branches.
+    (joined,) = await migrate(project)
+    assert joined.changes == ["star_add_extra"]
+    assert heads(project) == {"star": ("0004",)}
+    (script,) = show(project, "star", "0004")
+    assert script.down_revision == ("0002", "0003")
+    await upgrade(project)
+    assert await current(project) == {"star": ("0004",)}
+
+
 # -- foreign keys between apps ----------------------------------------------------------------
 
 

@@ -378,12 +378,6 @@ def _compare(
         unsafe = unsafe_columns(upgrade_ops)
         if unsafe:
             raise UnsafeMigrationError(_unsafe_message(app, unsafe))
-        heads = histories[app.name][1]
-        if len(heads) > 1:
-            raise MigrationError(
-                f"App {app.name!r} has several heads ({', '.join(heads)}): two revisions were "
-                "written on the same parent. Make one of them revise the other, then migrate."
-            )
     if not write:
         return diffs
     for diff in diffs:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,11 +24,45 @@ __all__ = ["check_revision", "revisions_of", "run_alembic", "script_directory"]
 T = TypeVar("T")
 
 _SYMBOLIC = re.compile(r"(heads?|base)([+-]\d+)?\Z|[+-]\d+\Z")
+_DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
 
 
 def script_directory(config: Config) -> ScriptDirectory:
-    """The app's history, read from its migrations folder."""
-    return ScriptDirectory.from_config(config)
+    """The app's history, read from its migrations folder.
+
+    :raises MigrationError: two files carry the same revision id.
+    """
+    scripts = ScriptDirectory.from_config(config)
+    if config.has_history():
+        with _one_file_per_revision(config):
+            scripts.get_heads()  # reads every file now, under the check
+    return scripts
+
+
+@contextmanager
+def _one_file_per_revision(config: Config) -> Iterator[None]:
+    """Refuse a history where two files carry the same revision id.
+
+    Alembic only warns about it and keeps one of the two files, so the other file's migration
+    would silently never run. With sequential ids this is what merging two branches that each
+    added a migration produces.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_DUPLICATE.pattern, category=UserWarning)
+        try:
+            yield
+        except UserWarning as warning:
+            found = _DUPLICATE.match(str(warning))
+            if found is None:
+                raise
+            revision = found.group(1)
+            files = sorted(path.name for path in config.migrations_dir.glob(f"{revision}_*.py"))
+            named = f" ({', '.join(files)})" if len(files) > 1 else ""
+            raise MigrationError(
+                f"App {config.app.name!r} has two migrations with revision id {revision!r}"
+                f"{named}, written on two branches? Give one of them the next free id and "
+                "make it revise the other (its down_revision), then run 'ormar-bot check'."
+            ) from None
 
 
 def revisions_of(config: Config, scripts: ScriptDirectory | None = None) -> list[str]:
@@ -72,7 +108,8 @@ def run_alembic(config: Config, action: str, work: Callable[[], T], *, hint: str
     """
     app = config.app.name
     try:
-        return work()
+        with _one_file_per_revision(config):
+            return work()
     except OrmarBotError:
         raise
     except CommandError as error:
