@@ -33,6 +33,8 @@
 # `export` lines go to stdout; progress goes to stderr.
 
 set -euo pipefail
+# runuser, mariadbd and friends live in sbin, which a non-login shell's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 
 STATE_DIR=${ORMAR_BOT_DB_DIR:-${TMPDIR:-/tmp}/ormar-bot-databases}
 MARKER=.ormar-bot-databases
