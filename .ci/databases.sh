@@ -377,12 +377,21 @@ maria_sql() {
 maria_start() {
     local dir port attempt waited pid
     dir=$(backend_dir mariadb)
+    # A temporary folder of its own: several server sets bootstrapping at once in the shared
+    # /tmp were seen to trip over each other's temporary tables.
+    if [[ ! -d $dir/tmp ]]; then
+        mkdir -- "$dir/tmp"
+        if ((EUID == 0)); then
+            chown "$(service_user mariadb):" -- "$dir/tmp"
+        fi
+    fi
     if [[ ! -d $dir/data/mysql ]]; then
         say "initialising MariaDB in $dir/data"
         local user_args=(--auth-root-socket-user="$(id -un)")
         ((EUID == 0)) && user_args+=(--user=mysql)
         as_service mariadb true  # fail early if the service user is missing
-        "$(mariadb_install_db_bin)" --no-defaults --datadir="$dir/data" "${user_args[@]}" \
+        "$(mariadb_install_db_bin)" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
+            "${user_args[@]}" \
             --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve \
             >"$dir/install-db.log" 2>&1 || { cat -- "$dir/install-db.log" >&2; die "mariadb-install-db failed"; }
     fi
@@ -399,7 +408,7 @@ maria_start() {
             # acknowledged (a killed or restarted server loses nothing), without an fsync each.
             # Detached, with no inherited stdio, so that `$(databases.sh start)` returns.
             as_service mariadb setsid "$(mariadbd_bin)" --no-defaults --datadir="$dir/data" \
-                --bind-address=127.0.0.1 --port="$port" --socket="$dir/run/mariadbd.sock" \
+                --tmpdir="$dir/tmp" --bind-address=127.0.0.1 --port="$port" --socket="$dir/run/mariadbd.sock" \
                 --pid-file="$dir/run/mariadbd.pid" --log-error="$dir/server.log" \
                 --skip-name-resolve --character-set-server=utf8mb4 \
                 --collation-server=utf8mb4_unicode_ci --max-connections=300 \
