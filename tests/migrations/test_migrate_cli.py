@@ -280,6 +280,20 @@ def test_downgrading_below_the_first_migration(cli: CliProject) -> None:
     assert_error(cli.run("downgrade", "star", status=None), 1, "nothing to downgrade")
 
 
+def test_two_files_with_one_revision_id(cli: CliProject) -> None:
+    cli.run("migrate")
+    folder = cli.root / "cogs/stars/migrations"
+    first = folder / "0001_create_star.py"
+    (folder / "0001_create_star_too.py").write_text(first.read_text())
+    for command in (("upgrade",), ("check",), ("history",)):
+        assert_error(
+            cli.run(*command, status=None),
+            1,
+            "App 'star' has two migrations with revision id '0001' "
+            "(0001_create_star.py, 0001_create_star_too.py)",
+        )
+
+
 def test_an_unsafe_column_is_refused(cli: CliProject) -> None:
     cli.run("migrate")
     cli.write(
