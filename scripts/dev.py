@@ -8,7 +8,8 @@
 
 The first run installs Hatch into ``.venv-tools/``; Hatch then builds the workspace environment
 (the three packages, editable, with their test dependencies). The full test run also repeats the
-bot tests on Python 3.12+ with nextcord 3.x when such an interpreter can be found.
+runtime and bot tests on Python 3.10, the oldest supported, and the bot tests on Python 3.12 with
+nextcord 3.x, each when such an interpreter can be found (on PATH or through pyenv).
 
 ``lint`` runs every gate named (all four by default) and fails if any failed: ``ruff`` (ruff
 check), ``format`` (ruff format --check), ``types`` (mypy --strict on the three packages) and
@@ -29,7 +30,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".venv-tools"
 HATCH_REQUIREMENT = "hatch>=1.16,<1.19"
-NEXTCORD3_PYTHON = "3.12"
+# After a full test run, these repeat part of the suite on other interpreters, each when one is
+# found: (Hatch environment, Python version, what the run covers, test paths).
+EXTRA_RUNS = (
+    (
+        "oldest",
+        "3.10",
+        "the runtime and bot tests on the oldest supported Python",
+        ("tests/core", "tests/bots"),
+    ),
+    ("nextcord3", "3.12", "the bot tests on nextcord 3.x", ("tests/bots",)),
+)
 BIN = "Scripts" if os.name == "nt" else "bin"
 # Quality gate -> the Hatch script (hatch.toml) that runs it.
 GATES = {
@@ -55,7 +66,7 @@ def main(argv: list[str]) -> int:
     status = hatch("run", "coverage:test" if command == "coverage" else "test", *args)
     if args:
         return status
-    return status or test_nextcord3()
+    return status or test_on_other_interpreters()
 
 
 def lint(gates: list[str]) -> int:
@@ -75,14 +86,20 @@ def lint(gates: list[str]) -> int:
     return 0
 
 
-def test_nextcord3() -> int:
-    interpreter = find_python(NEXTCORD3_PYTHON)
-    if interpreter is None:
-        print(f"No Python {NEXTCORD3_PYTHON} found: nextcord 3.x tests not run.", flush=True)
-        return 0
-    print(f"Bot tests on nextcord 3.x with {interpreter}", flush=True)
-    path = f"{interpreter.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return hatch("run", "nextcord3:test", "tests/bots", env={"PATH": path})
+def test_on_other_interpreters() -> int:
+    for environment, version, covers, paths in EXTRA_RUNS:
+        if _runs_as(str(TOOLS / BIN / "python"), version):
+            continue  # the main run used this version already
+        interpreter = find_python(version)
+        if interpreter is None:
+            print(f"No Python {version} found: {covers} not run.", flush=True)
+            continue
+        print(f"Running {covers} with {interpreter}", flush=True)
+        path = f"{interpreter.parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        status = hatch("run", f"{environment}:test", *paths, env={"PATH": path})
+        if status:
+            return status
+    return 0
 
 
 def hatch(*args: str, env: dict[str, str] | None = None) -> int:

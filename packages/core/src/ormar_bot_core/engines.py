@@ -8,6 +8,7 @@ for (the server is not up yet) or not (a wrong password).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Mapping
@@ -182,6 +183,9 @@ def sqlite_pragmas(overrides: Mapping[str, str | int | None] | None) -> dict[str
 # crashed, still starting (or recovering), or out of connection slots. Class 08 (connection
 # exception) is checked as a whole.
 _TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# asyncio's TimeoutError (raised by wait_for and the drivers' connect timeouts) is the builtin
+# one from Python 3.11 on; on 3.10 it is a class of its own.
+_TIMEOUTS = (TimeoutError, asyncio.TimeoutError)
 # MySQL/MariaDB codes with the same meaning. Server: too many connections, shutdown in
 # progress. Client: cannot connect (socket, TCP), unknown host (a container's name resolves
 # once it runs; PostgreSQL's DNS failure is an OSError and retried too), server has gone
@@ -202,7 +206,7 @@ def is_transient(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, TimeoutError | OSError):
+        if isinstance(current, (*_TIMEOUTS, OSError)):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
@@ -236,7 +240,7 @@ def describe_error(error: BaseException) -> str:
         # SQLAlchemy's asyncpg adapter re-raises every driver error as a plain "Error"; the
         # driver's own exception names the problem (InvalidPasswordError, ...).
         error = error.__cause__
-    if isinstance(error, TimeoutError):
+    if isinstance(error, _TIMEOUTS):
         return "no answer in time"
     text_ = str(error).strip().splitlines()
     detail = text_[0] if text_ else type(error).__name__
