@@ -17,6 +17,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ async def migrate(bot: Any, extensions: Iterable[str]) -> None:
 
 def show_rows(database: Path) -> None:
     print(f"\nRows in {database}:")
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection:
         tables = [
             row[0]
             for row in connection.execute(

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import ormar
@@ -36,7 +37,7 @@ def declare_notes() -> type[AppModel]:
 
 def rows_on_disk(url: str, table: str = "notes_notes") -> list[str]:
     path = url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         return [row[0] for row in connection.execute(f"SELECT body FROM {table} ORDER BY id")]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ def cli(tmp_path: Path) -> CliProject:
 
 
 def tables(cli: CliProject) -> set[str]:
-    with sqlite3.connect(cli.root / "db.sqlite") as connection:
+    with closing(sqlite3.connect(cli.root / "db.sqlite")) as connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
 
@@ -100,7 +101,7 @@ def test_a_removed_model_is_dropped_and_other_tables_are_left_alone(cli: CliProj
     users.write_text(users.read_text() + "\nfrom cogs.users import badges  # noqa: E402,F401\n")
     cli.run("migrate")
     cli.run("upgrade")
-    with sqlite3.connect(cli.root / "db.sqlite") as connection:
+    with closing(sqlite3.connect(cli.root / "db.sqlite")) as connection, connection:
         connection.execute("CREATE TABLE hand_made (id INTEGER PRIMARY KEY)")
 
     users.write_text(users.read_text().replace("from cogs.users import badges", "#"))
