@@ -224,6 +224,9 @@ async def _postgresql_admin(server: URL, statement: str, *arguments: object) -> 
         await connection.close()
 
 
+_UNKNOWN_THREAD = 1094
+
+
 async def _mysql_admin(server: URL, statement: str, *, kill_users_of: str | None = None) -> None:
     import aiomysql  # type: ignore[import-untyped]
 
@@ -247,7 +250,11 @@ async def _mysql_admin(server: URL, statement: str, *, kill_users_of: str | None
                     (kill_users_of,),
                 )
                 for (thread_id,) in await cursor.fetchall():
-                    await cursor.execute(f"KILL {int(thread_id)}")
+                    try:
+                        await cursor.execute(f"KILL {int(thread_id)}")
+                    except aiomysql.OperationalError as error:
+                        if error.args[0] != _UNKNOWN_THREAD:  # it ended meanwhile: fine
+                            raise
             await cursor.execute(statement)
     finally:
         connection.close()
