@@ -8,8 +8,9 @@
 
 The first run installs Hatch into ``.venv-tools/``; Hatch then builds the workspace environment
 (the three packages, editable, with their test dependencies). The full test run also repeats the
-runtime and bot tests on Python 3.10, the oldest supported, and the bot tests on Python 3.12 with
-nextcord 3.x, each when such an interpreter can be found (on PATH or through pyenv).
+runtime and bot tests on Python 3.10 (the oldest supported), the bot tests on Python 3.12 with
+nextcord 3.x, and the runtime and migration tests on Python 3.13 (the newest), each when such an
+interpreter can be found (on PATH or through pyenv).
 
 ``lint`` runs every gate named (all four by default) and fails if any failed: ``ruff`` (ruff
 check), ``format`` (ruff format --check), ``types`` (mypy --strict on the three packages) and
@@ -40,6 +41,12 @@ EXTRA_RUNS = (
         ("tests/core", "tests/bots"),
     ),
     ("nextcord3", "3.12", "the bot tests on nextcord 3.x", ("tests/bots",)),
+    (
+        "newest",
+        "3.13",
+        "the runtime and migration tests on the newest supported Python",
+        ("tests/core", "tests/migrations"),
+    ),
 )
 BIN = "Scripts" if os.name == "nt" else "bin"
 # Quality gate -> the Hatch script (hatch.toml) that runs it.
