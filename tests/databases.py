@@ -189,22 +189,35 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:
-            # A test that failed half-way may have left connections behind; end those of our
-            # own role. Not WITH (FORCE): it refuses to end an autovacuum worker for a user
-            # who is not a superuser, while a plain DROP DATABASE stops such workers itself.
-            await _postgresql_admin(
-                server,
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
-                "AND usename = current_user AND pid <> pg_backend_pid()",
-                name,
-            )
-            await _postgresql_admin(server, f'DROP DATABASE IF EXISTS "{name}"')
+            await _drop_postgresql_database(server, name)
     else:
         await _mysql_admin(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:
             await _mysql_admin(server, f"DROP DATABASE IF EXISTS `{name}`", kill_users_of=name)
+
+
+async def _drop_postgresql_database(server: URL, name: str, attempts: int = 3) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    for attempt in range(1, attempts + 1):
+        # A test that failed half-way may have left connections behind (a pool may even open
+        # one again); end those of our own role. Not WITH (FORCE): it refuses to end an
+        # autovacuum worker for a user who is not a superuser, while a plain DROP DATABASE
+        # stops such workers itself.
+        await _postgresql_admin(
+            server,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+            "AND usename = current_user AND pid <> pg_backend_pid()",
+            name,
+        )
+        try:
+            await _postgresql_admin(server, f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except asyncpg.ObjectInUseError:
+            if attempt == attempts:
+                raise
 
 
 async def _postgresql_admin(server: URL, statement: str, *arguments: object) -> None:
