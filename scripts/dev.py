@@ -32,17 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".venv-tools"
 HATCH_REQUIREMENT = "hatch>=1.16,<1.19"
 # After a full test run, these repeat part of the suite on other interpreters, each when one is
-# found: (Hatch environment, Python version, what the run covers, test paths).
+# found: (Python version, what the run covers, test paths). Each version has a Hatch environment
+# python.py<version> (hatch.toml).
 EXTRA_RUNS = (
     (
-        "oldest",
         "3.10",
         "the runtime and bot tests on the oldest supported Python",
         ("tests/core", "tests/bots"),
     ),
-    ("nextcord3", "3.12", "the bot tests on nextcord 3.x", ("tests/bots",)),
+    ("3.12", "the bot tests on nextcord 3.x", ("tests/bots",)),
     (
-        "newest",
         "3.13",
         "the runtime and migration tests on the newest supported Python",
         ("tests/core", "tests/migrations"),
@@ -94,7 +93,7 @@ def lint(gates: list[str]) -> int:
 
 
 def test_on_other_interpreters() -> int:
-    for environment, version, covers, paths in EXTRA_RUNS:
+    for version, covers, paths in EXTRA_RUNS:
         if _runs_as(str(TOOLS / BIN / "python"), version):
             continue  # the main run used this version already
         interpreter = find_python(version)
@@ -103,7 +102,7 @@ def test_on_other_interpreters() -> int:
             continue
         print(f"Running {covers} with {interpreter}", flush=True)
         path = f"{interpreter.parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        status = hatch("run", f"{environment}:test", *paths, env={"PATH": path})
+        status = hatch("run", f"python.py{version}:test", *paths, env={"PATH": path})
         if status:
             return status
     return 0
