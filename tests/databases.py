@@ -189,7 +189,9 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
         try:
             yield server.set(database=name).render_as_string(hide_password=False)
         finally:
-            await _drop_postgresql_database(server, name)
+            await _postgresql_admin(
+                server, f'DROP DATABASE IF EXISTS "{name}"', end_sessions_in=name
+            )
     else:
         await _mysql_admin(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         try:
@@ -198,29 +200,12 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
             await _mysql_admin(server, f"DROP DATABASE IF EXISTS `{name}`", kill_users_of=name)
 
 
-async def _drop_postgresql_database(server: URL, name: str, attempts: int = 3) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    for attempt in range(1, attempts + 1):
-        # A test that failed half-way may have left connections behind (a pool may even open
-        # one again); end those of our own role. Not WITH (FORCE): it refuses to end an
-        # autovacuum worker for a user who is not a superuser, while a plain DROP DATABASE
-        # stops such workers itself.
-        await _postgresql_admin(
-            server,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
-            "AND usename = current_user AND pid <> pg_backend_pid()",
-            name,
-        )
-        try:
-            await _postgresql_admin(server, f'DROP DATABASE IF EXISTS "{name}"')
-            return
-        except asyncpg.ObjectInUseError:
-            if attempt == attempts:
-                raise
+_DROP_ATTEMPTS = 3
 
 
-async def _postgresql_admin(server: URL, statement: str, *arguments: object) -> None:
+async def _postgresql_admin(
+    server: URL, statement: str, *, end_sessions_in: str | None = None
+) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(
@@ -232,7 +217,23 @@ async def _postgresql_admin(server: URL, statement: str, *arguments: object) -> 
         timeout=30,
     )
     try:
-        await connection.execute(statement, *arguments)
+        for attempt in range(1, _DROP_ATTEMPTS + 1):
+            if end_sessions_in is not None:
+                # A test that failed half-way may have left connections behind (a pool may even
+                # open one again); end those of our own role. Not WITH (FORCE): it refuses to
+                # end an autovacuum worker for a user who is not a superuser, while a plain
+                # DROP DATABASE stops such workers itself.
+                await connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+                    "AND usename = current_user AND pid <> pg_backend_pid()",
+                    end_sessions_in,
+                )
+            try:
+                await connection.execute(statement)
+                return
+            except asyncpg.ObjectInUseError:
+                if end_sessions_in is None or attempt == _DROP_ATTEMPTS:
+                    raise
     finally:
         await connection.close()
 
