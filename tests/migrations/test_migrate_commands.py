@@ -19,6 +19,7 @@ from ormar_bot_core.errors import (
     UnsafeMigrationError,
 )
 from ormar_bot_core.migrations import (
+    NewRevision,
     Project,
     check,
     current,
@@ -49,6 +50,15 @@ def star_v2(tmp_path: Path) -> None:
             "note": (str | None, ormar.String(max_length=100, nullable=True)),
         },
     )
+
+
+async def star_history(tmp_path: Path, database_url: str) -> NewRevision:
+    """Write the star app's 0001 (create_star) and 0002 (star_add_note); return 0002."""
+    star_v1(tmp_path)
+    await migrate(Project(OrmarManager(database_url)))
+    star_v2(tmp_path)
+    (second,) = await migrate(Project(OrmarManager(database_url)))
+    return second
 
 
 async def test_revisions_are_numbered_and_named_after_their_changes(
@@ -242,12 +252,8 @@ async def test_sql_is_written_without_a_database(tmp_path: Path, database_url: s
 
 
 async def test_history_heads_show_and_stamp(tmp_path: Path, database_url: str) -> None:
-    star_v1(tmp_path)
+    await star_history(tmp_path, database_url)
     project = Project(OrmarManager(database_url))
-    await migrate(project)
-    star_v2(tmp_path)
-    project = Project(OrmarManager(database_url))
-    await migrate(project)
 
     assert [script.revision for script in history(project)["star"]] == ["0002", "0001"]
     assert heads(project) == {"star": ("0002",)}
@@ -263,12 +269,8 @@ async def test_history_heads_show_and_stamp(tmp_path: Path, database_url: str) -
 async def test_downgrade_goes_one_step_and_not_below_the_first(
     tmp_path: Path, database_url: str
 ) -> None:
-    star_v1(tmp_path)
+    await star_history(tmp_path, database_url)
     project = Project(OrmarManager(database_url))
-    await migrate(project)
-    star_v2(tmp_path)
-    project = Project(OrmarManager(database_url))
-    await migrate(project)
     await upgrade(project)
 
     (state,) = await downgrade(project, "star")
@@ -297,10 +299,7 @@ async def test_unknown_apps_and_revisions_are_named(tmp_path: Path, database_url
 
 async def test_two_branches_numbering_the_same_revision_are_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.sqlite'}"
-    star_v1(tmp_path)
-    await migrate(Project(OrmarManager(url)))
-    star_v2(tmp_path)
-    (added,) = await migrate(Project(OrmarManager(url)))
+    added = await star_history(tmp_path, url)
     # What merging two branches that each wrote a 0002 leaves behind.
     other = added.path.with_name("0002_star_add_flag.py")
     other.write_text(added.path.read_text())
@@ -321,10 +320,7 @@ async def test_two_branches_numbering_the_same_revision_are_refused(tmp_path: Pa
 
 async def test_two_heads_in_one_app_are_both_applied(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.sqlite'}"
-    star_v1(tmp_path)
-    await migrate(Project(OrmarManager(url)))
-    star_v2(tmp_path)
-    (added,) = await migrate(Project(OrmarManager(url)))
+    added = await star_history(tmp_path, url)
     sibling = added.path.read_text().replace("'0002'", "'0003'").replace("'note'", "'flag'")
     added.path.with_name("0003_star_add_flag.py").write_text(sibling)
     declare(
