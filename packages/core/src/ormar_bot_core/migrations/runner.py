@@ -33,9 +33,8 @@ def script_directory(config: Config) -> ScriptDirectory:
     :raises MigrationError: two files carry the same revision id.
     """
     scripts = ScriptDirectory.from_config(config)
-    if config.has_history():
-        with _one_file_per_revision(config):
-            scripts.get_heads()  # reads every file now, under the check
+    with _one_file_per_revision(config):
+        scripts.get_heads()  # reads every file now, under the check
     return scripts
 
 
