@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from forks import Fork
 from notes import (
     create_tables,
@@ -17,7 +18,7 @@ from notes import (
     stored_texts,
     write_later,
 )
-from ormar_bot_core import attach
+from ormar_bot_core import ConfigurationError, attach
 from ormar_bot_core.testing import DiscordServer, running_bot
 
 
@@ -48,3 +49,12 @@ async def test_attached_bot_keeps_the_guarantees(
         await bot.close()
         assert not manager.database.is_connected
         assert sorted(stored_texts(database)) == sorted(expected)
+
+
+async def test_a_bot_gets_one_managed_database(fork: Fork, sqlite_url: str) -> None:
+    attached = fork.commands.Bot("!", intents=fork.intents())
+    attach(attached, sqlite_url)
+    packaged = fork.bot(sqlite_url)
+    for bot in (attached, packaged):
+        with pytest.raises(ConfigurationError, match=r"already has a managed database \(Orm"):
+            attach(bot, sqlite_url)

@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
+from .errors import ConfigurationError
 from .manager import OrmarManager
 
 __all__ = ["BotLifecycle", "OrmarBotMixin", "attach"]
@@ -209,9 +210,14 @@ def attach(
     the bot starts.
 
     :returns: the bot's :class:`~ormar_bot_core.OrmarManager`.
+    :raises ConfigurationError: the bot has a managed database already (a second ``attach``,
+        or a ``Bot`` of nextcord-ormar / discordpy-ormar).
     """
     if isinstance(getattr(bot, "_ormar_lifecycle", None), BotLifecycle):
-        raise TypeError(f"{bot!r} already has a database attached")
+        raise ConfigurationError(
+            f"{type(bot).__name__} already has a managed database ({bot._ormar!r}): attach() "
+            "once per bot, and not to a Bot of nextcord-ormar or discordpy-ormar."
+        )
     manager = _as_manager(database_url)
     lifecycle = BotLifecycle(
         manager,
