@@ -1,7 +1,12 @@
-"""Every Python code block of the documentation compiles, and the marked ones run.
+"""Every Python code block of the documentation runs or is imported by a test.
 
-A ``.. code-block::`` in ``docs/*.rst`` may be preceded by a comment that says how to check it:
+The pages are ``docs/*.rst`` and the README files (the repository's and each package's, which
+PyPI shows). In an rst page, a ``.. code-block::`` may be preceded by a comment that says how to
+check it; in a README, a fenced block by an HTML comment ``<!-- check: ... -->``:
 
+``.. check: import`` (the default for a Python block without a comment)
+    The block is executed as a module is on import: definitions run, ``if __name__ ==
+    "__main__":`` blocks do not. It must not leave the database connected.
 ``.. check: run``
     A self-contained script, run in an empty temporary folder (``sqlite:///…`` URLs land there).
     Blocks with a top-level ``await`` run inside this test's event loop; the others run as
@@ -10,15 +15,23 @@ A ``.. code-block::`` in ``docs/*.rst`` may be preceded by a comment that says h
     The same, in the folder of the example project ``PROJECT`` once its scenario ran (below).
 ``.. check: bot LIBRARY``
     The block defines ``bot`` (and leaves ``bot.run()`` to ``if __name__ == "__main__"``). The bot
-    runs against a local Discord with ``LIBRARY`` (``discord``, ``nextcord``, ``disnake``; skipped
-    when not installed); its database must answer while the bot runs and be closed after
-    ``close()``.
+    runs against a local Discord with ``LIBRARY`` (``discord``, ``nextcord``, ``disnake``); its
+    database must answer while the bot runs, hold the tables of every app declared by then, and
+    be closed after ``close()``.
 ``.. check: file PROJECT``
-    The block is the file its ``:caption:`` names, in the example project ``PROJECT``; any
-    language. Each project has a scenario in :data:`SCENARIOS` that uses it as a user would:
-    the migration command, ``python bot.py`` against a local Discord, pytest.
+    The block is the file its ``:caption:`` names (in a README: its first line, ``# path``), in
+    the example project ``PROJECT``; any language. Each project has a scenario in
+    :data:`SCENARIOS` that uses it as a user would: the migration command, ``python bot.py``
+    against a local Discord, pytest.
+``.. check: compile``
+    Only compiled (top-level ``await`` allowed): for code that cannot run with the versions
+    installed, such as the old model syntax of an upgrade guide.
 
-Every other Python block is compiled (top-level ``await`` allowed, as in snippets).
+``import`` and ``bot`` may end in ``in FOLDER``: the block then runs in a copy of that folder of
+the repository (an example bot, say), which is also the first place imports look. In an rst page,
+lines indented under the ``.. check:`` comment are setup code that runs first, for a snippet that
+continues one shown before it; the comment keeps them out of the rendered page. A block that
+needs a Discord library which is not installed is skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ import importlib.util
 import inspect
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -55,60 +69,118 @@ pytestmark = [
 ]
 
 _DIRECTIVE = re.compile(r"(?P<indent> *)\.\. code-block:: *(?P<language>\S+) *\Z")
-_MARKER = re.compile(r" *\.\. check: *(?P<kind>\S+)(?: +(?P<arg>\S+))? *\Z")
 _OPTION = re.compile(r" *:(?P<name>[\w-]+):(?: *(?P<value>.*))?\Z")
-_KINDS = {"run": False, "bot": True, "file": True}  # kind -> whether it needs an argument
+_CHECK = r"check: *(?P<kind>\S+)(?: +(?!in )(?P<arg>\S+))?(?: +in +(?P<folder>\S+))?"
+_MARKER = re.compile(rf"(?P<indent> *)\.\. {_CHECK} *\Z")
+_MD_MARKER = re.compile(rf"<!-- *{_CHECK} *-->\Z")
+_MD_FENCE = re.compile(r"```(?P<language>\w*) *\Z")
+# kind -> its argument (required, optional or none), and whether it may run in a folder.
+_KINDS = {
+    "import": ("none", True),
+    "run": ("optional", False),
+    "bot": ("required", True),
+    "file": ("required", False),
+    "compile": ("none", False),
+}
+_LIBRARIES = ("discord", "nextcord", "disnake")
 _SUBPROCESS_TIMEOUT = 120
 
 
 @dataclass(frozen=True)
 class Block:
-    """One ``code-block`` of a page."""
+    """One code block of a page, with the check it asks for."""
 
     page: str
     line: int
     language: str
     code: str
     caption: str | None = None
-    kind: str = "compile"
+    kind: str = "import"
     arg: str | None = None
+    folder: str | None = None
+    setup: str = ""
 
     @property
     def where(self) -> str:
         return f"{self.page}:{self.line}"
 
 
+@dataclass(frozen=True)
+class _Check:
+    line: int
+    kind: str
+    arg: str | None
+    folder: str | None
+    setup: str = ""
+
+
+def _check(page: str, line: int, found: re.Match[str], setup: str = "") -> _Check:
+    kind, arg, folder = found["kind"], found["arg"], found["folder"]
+    argument, may_have_folder = _KINDS.get(kind, ("unknown", False))
+    if (
+        argument == "unknown"
+        or (argument == "required" and arg is None)
+        or (argument == "none" and arg is not None)
+        or (folder and not may_have_folder)
+    ):
+        raise ValueError(f"{page}:{line}: unknown check {found.group(0).strip()!r}")
+    if folder and not (ROOT / folder).is_dir():
+        raise ValueError(f"{page}:{line}: no folder {folder!r} in the repository")
+    if setup and kind != "import":
+        raise ValueError(f"{page}:{line}: only 'check: import' takes setup code")
+    return _Check(line, kind, arg, folder, setup)
+
+
+def _with_check(block: Block, check: _Check | None) -> Block:
+    if check is None:
+        return block
+    if check.kind != "file" and block.language != "python":
+        raise ValueError(f"{block.where}: only Python blocks can be checked with {check.kind!r}")
+    return Block(
+        **{
+            **block.__dict__,
+            "kind": check.kind,
+            "arg": check.arg,
+            "folder": check.folder,
+            "setup": check.setup,
+        }
+    )
+
+
 def parse_page(path: Path) -> list[Block]:
     """The code blocks of an rst page, with the check each one asks for."""
     lines = path.read_text(encoding="utf-8").splitlines()
     blocks: list[Block] = []
-    marker: tuple[int, re.Match[str]] | None = None
+    check: _Check | None = None
     index = 0
     while index < len(lines):
         line = lines[index]
         found = _MARKER.match(line)
         if found:
-            if marker is not None:
-                raise ValueError(f"{path.name}:{marker[0] + 1}: marker without a code block")
-            kind, arg = found["kind"], found["arg"]
-            if kind not in _KINDS or (_KINDS[kind] and not arg):
-                raise ValueError(f"{path.name}:{index + 1}: unknown check {line.strip()!r}")
-            marker = (index, found)
+            if check is not None:
+                raise ValueError(f"{path.name}:{check.line}: marker without a code block")
+            # Lines indented under the comment belong to it: the setup code.
+            indent, setup, marker_line = len(found["indent"]), [], index + 1
             index += 1
+            while index < len(lines) and (
+                not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent
+            ):
+                setup.append(lines[index])
+                index += 1
+            code = textwrap.dedent("\n".join(setup)).strip("\n")
+            check = _check(path.name, marker_line, found, code + "\n" if code else "")
             continue
         directive = _DIRECTIVE.match(line)
         if directive is None:
-            if marker is not None and line.strip() and not line.strip().startswith(".."):
-                raise ValueError(f"{path.name}:{marker[0] + 1}: marker without a code block")
+            if check is not None and line.strip() and not line.strip().startswith(".."):
+                raise ValueError(f"{path.name}:{check.line}: marker without a code block")
             index += 1
             continue
         block, index = _read_block(path.name, lines, index, directive)
-        if marker is not None:
-            block = Block(**{**block.__dict__, "kind": marker[1]["kind"], "arg": marker[1]["arg"]})
-            marker = None
-        blocks.append(block)
-    if marker is not None:
-        raise ValueError(f"{path.name}:{marker[0] + 1}: marker without a code block")
+        blocks.append(_with_check(block, check))
+        check = None
+    if check is not None:
+        raise ValueError(f"{path.name}:{check.line}: marker without a code block")
     return blocks
 
 
@@ -133,8 +205,47 @@ def _read_block(
     return block, index
 
 
+def parse_markdown(path: Path) -> list[Block]:
+    """The fenced code blocks of a Markdown page, with the check each one asks for."""
+    page = str(path.relative_to(ROOT))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks: list[Block] = []
+    check: _Check | None = None
+    index = 0
+    while index < len(lines):
+        line = lines[index].strip()
+        index += 1
+        if found := _MD_MARKER.match(line):
+            if check is not None:
+                raise ValueError(f"{page}:{check.line}: marker without a code block")
+            check = _check(page, index, found)
+            continue
+        fence = _MD_FENCE.match(line)
+        if fence is None:
+            if check is not None and line:
+                raise ValueError(f"{page}:{check.line}: marker without a code block")
+            continue
+        start, body = index, []
+        while index < len(lines) and lines[index].strip() != "```":
+            body.append(lines[index])
+            index += 1
+        index += 1
+        code = "\n".join(body) + "\n"
+        # A file block names its path in its first line, "# cogs/example.py".
+        first = body[0] if body else ""
+        caption = first[2:].strip() if first.startswith("# ") else None
+        block = Block(page, start, fence["language"] or "text", code, caption)
+        blocks.append(_with_check(block, check))
+        check = None
+    if check is not None:
+        raise ValueError(f"{page}:{check.line}: marker without a code block")
+    return blocks
+
+
 def all_blocks() -> list[Block]:
-    return [block for page in sorted(DOCS.glob("*.rst")) for block in parse_page(page)]
+    pages = [block for page in sorted(DOCS.glob("*.rst")) for block in parse_page(page)]
+    readmes = [ROOT / "README.md", *sorted(ROOT.glob("packages/*/README.md"))]
+    return pages + [block for readme in readmes for block in parse_markdown(readme)]
 
 
 BLOCKS = all_blocks()
@@ -149,18 +260,71 @@ def _compile(block: Block) -> Any:
     return compile(block.code, block.where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 
 
+def _copy_folder(block: Block, tmp_path: Path) -> Path:
+    """The folder a block runs in: a copy of its ``in FOLDER``, else ``tmp_path`` itself."""
+    if block.folder is None:
+        return tmp_path
+    copy = tmp_path / Path(block.folder).name
+    shutil.copytree(
+        ROOT / block.folder, copy, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite*")
+    )
+    return copy
+
+
+@contextmanager
+def _skip_without_library(block: Block) -> Iterator[None]:
+    """Skip the test when the block imports a Discord library that is not installed."""
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] in _LIBRARIES:
+            pytest.skip(f"{block.where}: {error.name} is not installed")
+        raise
+
+
+def _exec_module(block: Block, namespace: dict[str, Any]) -> None:
+    """Run the block's setup, then the block, as the body of a module being imported."""
+    if block.setup:
+        exec(compile(block.setup, f"{block.where} (setup)", "exec"), namespace)
+    exec(_compile(block), namespace)
+
+
 # -- every block ---------------------------------------------------------------------------------
 
 
 def test_the_docs_have_checked_blocks() -> None:
     kinds = {block.kind for block in BLOCKS}
-    assert {"run", "bot", "file"} <= kinds, kinds
+    assert {"import", "run", "bot", "file"} <= kinds, kinds
     assert len(PYTHON) >= 20
+    assert {block.page for block in PYTHON} >= {"README.md", "quickstart.rst", "advanced.rst"}
 
 
 @pytest.mark.parametrize("block", PYTHON, ids=_ids(PYTHON))
 def test_python_block_compiles(block: Block) -> None:
     _compile(block)
+
+
+# -- importable blocks ---------------------------------------------------------------------------
+
+
+IMPORT = [block for block in PYTHON if block.kind == "import"]
+
+
+@pytest.mark.parametrize("block", IMPORT, ids=_ids(IMPORT))
+async def test_importable_block(
+    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = _compile(block)
+    assert not code.co_flags & inspect.CO_COROUTINE, (
+        f"{block.where} awaits at top level: a module cannot; mark it 'check: run'"
+    )
+    folder = _copy_folder(block, tmp_path)
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
+    namespace: dict[str, Any] = {"__name__": "docs_block"}
+    with _fresh_modules(folder), _skip_without_library(block):
+        _exec_module(block, namespace)
+    assert not OrmarApp.database.is_connected, f"{block.where} left the database connected"
 
 
 # -- runnable blocks -----------------------------------------------------------------------------
@@ -248,19 +412,21 @@ BOTS = [block for block in BLOCKS if block.kind == "bot"]
 
 @pytest.mark.parametrize("block", BOTS, ids=_ids(BOTS))
 async def test_bot_block(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlalchemy
     from ormar_bot_core.testing import DEFAULT_TIMEOUT, DiscordServer, point_client_at, running_bot
-    from sqlalchemy import text
 
     library = block.arg
     assert library is not None
     if importlib.util.find_spec(library) is None:
         pytest.skip(f"{library} is not installed")
-    monkeypatch.chdir(tmp_path)
+    folder = _copy_folder(block, tmp_path)
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
     namespace: dict[str, Any] = {"__name__": "docs_block"}
     async with DiscordServer() as server:
         server.add_guild()
-        with point_client_at(library, server):
-            exec(_compile(block), namespace)
+        with point_client_at(library, server), _fresh_modules(folder):
+            _exec_module(block, namespace)
             bot = namespace["bot"]
             database = bot._ormar.database
             async with running_bot(bot, server):
@@ -270,7 +436,16 @@ async def test_bot_block(block: Block, tmp_path: Path, monkeypatch: pytest.Monke
                     waiting_for="the database to connect",
                 )
                 async with database.connection() as connection:
-                    assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+                    assert (await connection.execute(sqlalchemy.text("SELECT 1"))).scalar() == 1
+                    tables = set(
+                        await connection.run_sync(
+                            lambda sync: sqlalchemy.inspect(sync).get_table_names()
+                        )
+                    )
+                declared = {
+                    table for config in bot._ormar.apps.values() for table in config.metadata.tables
+                }
+                assert declared <= tables, f"{block.where}: missing tables {declared - tables}"
                 await bot.close()
                 assert not database.is_connected, f"{block.where}: connected after close()"
 
@@ -388,10 +563,26 @@ async def standalone_project(folder: Path) -> None:
     assert result.stdout.strip().endswith("1 rows"), result.stdout
 
 
+async def readme_project(folder: Path) -> None:
+    """The README's nextcord bot, without an nxalembic.ini: migrations through ``--bot``."""
+    if importlib.util.find_spec("nextcord") is None:
+        pytest.skip("nextcord is not installed")
+    await cli(folder, "--bot", "bot:bot", "migrate")
+    assert sorted((folder / "cogs" / "example" / "migrations").glob("0001_*.py"))
+    await cli(folder, "--bot", "bot:bot", "upgrade")
+    async with bot_script("nextcord", folder, "bot.py") as server:
+        [reply] = await server.ask(server.guilds[0].channel, "!remember buy milk")
+        assert reply.content == "Saved."
+    assert rows(folder / "bot.sqlite", "SELECT message FROM example_exampletables") == [
+        ("buy milk",)
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Path], Awaitable[None]]] = {
     "nextcord": nextcord_project,
     "discordpy": discordpy_project,
     "standalone": standalone_project,
+    "readme": readme_project,
 }
 
 
