@@ -1,8 +1,9 @@
-"""The seed page's recipe for other forks, with its slips fixed, on a plain discord.py Bot.
+"""The seed page's recipe for other forks, with its slips fixed (docs/advanced.rst).
 
 Fixed: ``__init__`` takes ``self``, and ``add_listener`` comes after ``super().__init__()``
-(which creates the listener table). Its close wiring is the one the page gives for forks
-without an ``on_close`` event.
+(which creates the listener table). It has two close wirings: closing the database in
+``close()``, for forks without an ``on_close`` event (tried on discord.py), and registering the
+close as an ``on_close`` listener from ``close()``, for forks with one (tried on nextcord).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ormar_bot_core import OrmarManager
 from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
 
 
-def recipe_bot_class(commands: Any, database_url: str) -> Any:
+def recipe_bot_class(commands: Any, database_url: str, *, on_close: bool = False) -> Any:
     class MyBot(commands.Bot):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -24,7 +25,10 @@ def recipe_bot_class(commands: Any, database_url: str) -> Any:
             self.add_listener(self._ormar.start, "on_connect")
 
         async def close(self) -> None:
-            await self._ormar.close()
+            if on_close:
+                self.add_listener(self._ormar.close, "on_close")
+            else:
+                await self._ormar.close()
             await super().close()
 
     return MyBot
@@ -54,3 +58,36 @@ async def test_corrected_recipe_on_discordpy(sqlite_url: str, database: Path) ->
                 assert not bot._ormar.database.is_connected
 
     assert stored_texts(database) == ["from the recipe"]
+
+
+async def test_corrected_recipe_with_the_on_close_wiring_on_nextcord(
+    sqlite_url: str, database: Path
+) -> None:
+    fork = load_fork("nextcord")
+    note = define_notes()
+    create_tables(database, note)
+    async with DiscordServer() as server:
+        channel = server.add_guild().channel
+        with point_client_at(fork.name, server):
+            bot_class = recipe_bot_class(fork.commands, sqlite_url, on_close=True)
+            bot = bot_class("!", intents=fork.intents())
+            await fork.add_cog(bot, notes_cog(fork.commands, note))
+
+            async with running_bot(bot, server):
+                await server.wait_until(
+                    lambda: bot._ormar.database.is_connected,
+                    timeout=10,
+                    waiting_for="the on_connect listener to connect the database",
+                )
+                [reply] = await server.ask(channel, "!add from the on_close recipe")
+                assert reply.content == "saved 1: from the on_close recipe"
+                await bot.close()
+                # nextcord runs the listener as a task, so close() may return before it ends
+                # (the weak spot the docs name): it still closes the database by itself.
+                await server.wait_until(
+                    lambda: not bot._ormar.database.is_connected,
+                    timeout=10,
+                    waiting_for="the on_close listener to close the database",
+                )
+
+    assert stored_texts(database) == ["from the on_close recipe"]
