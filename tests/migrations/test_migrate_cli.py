@@ -229,6 +229,14 @@ def test_a_module_that_fails_to_import_shows_its_error(cli: CliProject) -> None:
     assert "bot.py, line 2" in result.stderr
     cli.write("nxalembic.ini", "[nxalembic]\nmodule = nobot\nbot = bot\n")
     assert_error(cli.run("heads", status=None), 1, "ModuleNotFoundError: No module named 'nobot'")
+    # An error raised inside the library points at the project's line that led to it.
+    cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\nbot = manager\n")
+    cli.write(
+        "bot.py", "from ormar_bot_core import OrmarManager\nmanager = OrmarManager('ftp://x')\n"
+    )
+    result = cli.run("heads", status=None)
+    assert_error(result, 1, "DatabaseURLError: Unsupported database 'ftp' in URL 'ftp://x'")
+    assert f"({cli.root / 'bot.py'}, line 2)" in result.stderr
 
 
 def test_an_attribute_that_is_missing_or_neither_bot_nor_manager(cli: CliProject) -> None:
@@ -279,6 +287,47 @@ def test_downgrading_below_the_first_migration(cli: CliProject) -> None:
     assert_error(cli.run("downgrade", "star", "-2", status=None), 1, "below its first migration")
     cli.run("downgrade", "star")
     assert_error(cli.run("downgrade", "star", status=None), 1, "nothing to downgrade")
+
+
+def test_steps_beyond_the_history_the_wrong_way_or_over_a_range(cli: CliProject) -> None:
+    cli.run("migrate")
+    assert_error(
+        cli.run("upgrade", "--app", "star", "+2", status=None), 1, "beyond its newest migration"
+    )
+    assert_error(
+        cli.run("upgrade", "--app", "star", "-1", status=None),
+        2,
+        "Upgrade goes forward, not '-1': run 'ormar-bot downgrade star -1' instead.",
+    )
+    assert_error(
+        cli.run("downgrade", "star", "+1", status=None),
+        2,
+        "Downgrade goes back, not '+1': run 'ormar-bot upgrade --app star +1' instead.",
+    )
+    for command in (("upgrade", "--app", "star"), ("downgrade", "star")):
+        assert_error(
+            cli.run(*command, "0001:base", status=None), 2, "is only for printing SQL (--sql)"
+        )
+
+
+def test_a_broken_revision_file(cli: CliProject) -> None:
+    cli.run("migrate")
+    first = cli.root / "cogs/stars/migrations/0001_create_star.py"
+    text = first.read_text()
+    first.write_text(text + "def broken(:\n")
+    for command in (("heads",), ("history",), ("current",), ("show", "star"), ("upgrade",)):
+        assert_error(
+            cli.run(*command, status=None),
+            1,
+            "app 'star' failed: SyntaxError: invalid syntax (0001_create_star.py, line",
+        )
+    first.write_text(text.replace("| None = None", '| None = "0000"', 1))
+    for command in (("heads",), ("upgrade",), ("migrate",)):
+        assert_error(
+            cli.run(*command, status=None),
+            1,
+            "App 'star': 0001_create_star.py revises '0000', which no file in",
+        )
 
 
 def test_two_files_with_one_revision_id(cli: CliProject) -> None:

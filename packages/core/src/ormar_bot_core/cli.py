@@ -18,10 +18,11 @@ result.
     ormar-bot adopt [--app NAME]                   take over a nextcord-ormar 0.3 project
 
 Exit status: 0 on success; 2 when the command line or the project's configuration is wrong
-(unknown app or revision, no or broken ``nxalembic.ini``, a target that is no bot or manager);
-1 when the work failed (the module does not import, the database is unreachable, a downgrade
-below the first migration, ``check`` found differences, an unsafe migration). Errors are one
-line on stderr, database passwords masked; ``--verbose`` adds the traceback.
+(unknown app or revision, a step the wrong way, no or broken ``nxalembic.ini``, a target that is
+no bot or manager); 1 when the work failed (the module does not import, a revision file does not
+load, the database is unreachable, a downgrade below the first migration, ``check`` found
+differences, an unsafe migration). Errors are one line on stderr, database passwords masked;
+``--verbose`` adds the traceback.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -64,6 +65,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _HEADS = ("heads", "head")
+_STEPS = re.compile(r"([+-])\d+\Z")
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ async def upgrade(
         raise MigrationUsageError(
             f"Upgrading to {revision!r} needs an app (--app NAME): revisions belong to one app."
         )
+    _check_direction(app, revision, "upgrade")
     apps = project.select(app)
     return await run_on_database(
         project.manager,
@@ -199,6 +202,7 @@ async def downgrade(project: Project, app: str | None, revision: str = "-1") -> 
         raise MigrationUsageError(
             "Downgrading every app only goes to 'base'; name an app to go elsewhere."
         )
+    _check_direction(app, revision, "downgrade")
     apps = list(reversed(project.select(app)))
     return await run_on_database(
         project.manager,
@@ -206,6 +210,32 @@ async def downgrade(project: Project, app: str | None, revision: str = "-1") -> 
             connection, project, apps, revision, "Downgrading", "downgrade"
         ),
         lock=True,
+    )
+
+
+def _check_direction(app: str | None, revision: str, run: str) -> None:
+    """Refuse a range, or a step the wrong way, which Alembic answers with puzzling errors.
+
+    :raises MigrationUsageError: ``revision`` is ``FROM:TO``, a step back (``-1``) for
+        ``upgrade`` or a step forward (``+1``) for ``downgrade``.
+    """
+    if ":" in revision:
+        raise MigrationUsageError(
+            f"A range FROM:TO ({revision!r}) is only for printing SQL (--sql); to {run} the "
+            "database, give the revision to go to."
+        )
+    step = _STEPS.match(revision)
+    if step is None or (step.group(1) == "+") == (run == "upgrade"):
+        return
+    count = revision[1:]
+    instead = (
+        f"ormar-bot downgrade {app} -{count}"
+        if run == "upgrade"
+        else f"ormar-bot upgrade --app {app} +{count}"
+    )
+    raise MigrationUsageError(
+        f"{run.capitalize()} goes {'forward' if run == 'upgrade' else 'back'}, not "
+        f"{revision!r}: run '{instead}' instead."
     )
 
 

@@ -83,12 +83,23 @@ def read_target(bot: str | None, directory: Path) -> TargetSpec:
     return TargetSpec(module, attribute, modules, source=INI_FILE)
 
 
-def _import(name: str, spec: TargetSpec) -> ModuleType:
+def _in_project(filename: str, directory: Path) -> bool:
+    path = Path(filename)
+    return path.is_relative_to(directory) and "site-packages" not in path.parts
+
+
+def _import(name: str, spec: TargetSpec, directory: Path) -> ModuleType:
     try:
         return importlib.import_module(name)
     except (Exception, SystemExit) as error:  # the user's module can raise anything
-        frames = traceback.extract_tb(error.__traceback__)
-        user = [frame for frame in frames if "importlib" not in frame.filename]
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if "importlib" not in frame.filename
+        ]
+        # The project's own line that led to the error (a bad URL given to the manager) says
+        # more than the library's line that raised it.
+        user = [frame for frame in frames if _in_project(frame.filename, directory)] or frames
         where = f" ({user[-1].filename}, line {user[-1].lineno})" if user else ""
         lines = str(error).strip().splitlines()
         reason = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
@@ -112,9 +123,9 @@ def find_project(bot: str | None = None, directory: Path | None = None) -> Proje
     spec = read_target(bot, directory)
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
-    module = _import(spec.module, spec)
+    module = _import(spec.module, spec, directory)
     for name in spec.modules:
-        _import(name, spec)
+        _import(name, spec, directory)
     try:
         target = getattr(module, spec.attribute)
     except AttributeError:

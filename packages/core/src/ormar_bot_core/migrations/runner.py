@@ -25,42 +25,59 @@ T = TypeVar("T")
 
 _SYMBOLIC = re.compile(r"(heads?|base)([+-]\d+)?\Z|[+-]\d+\Z")
 _DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
+# "Revision 0000 referenced from 0000 -> 0001 (head), create_star is not present"
+_MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\S+)")
 
 
 def script_directory(config: Config) -> ScriptDirectory:
     """The app's history, read from its migrations folder.
 
-    :raises MigrationError: two files carry the same revision id.
+    :raises MigrationError: a revision file fails to load, revises a revision no file has, or
+        shares its revision id with another file.
     """
     scripts = ScriptDirectory.from_config(config)
-    with _one_file_per_revision(config):
-        scripts.get_heads()  # reads every file now, under the check
+    run_alembic(config, "Reading the migrations of", scripts.get_heads)  # reads every file now
     return scripts
 
 
-@contextmanager
-def _one_file_per_revision(config: Config) -> Iterator[None]:
-    """Refuse a history where two files carry the same revision id.
+def _files_of(config: Config, revision: str) -> list[str]:
+    return sorted(path.name for path in config.migrations_dir.glob(f"{revision}_*.py"))
 
-    Alembic only warns about it and keeps one of the two files, so the other file's migration
-    would silently never run. With sequential ids this is what merging two branches that each
-    added a migration produces.
+
+@contextmanager
+def _consistent_history(config: Config) -> Iterator[None]:
+    """Refuse a history where two files carry the same revision id, or a file revises a
+    revision that no file has.
+
+    Alembic only warns about either. It keeps one of two files with the same id, so the other
+    file's migration would silently never run (with sequential ids this is what merging two
+    branches that each added a migration produces); a missing parent ends in a bare KeyError.
     """
+    app = config.app.name
     with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=_DUPLICATE.pattern, category=UserWarning)
+        for pattern in (_DUPLICATE, _MISSING):
+            warnings.filterwarnings("error", message=pattern.pattern, category=UserWarning)
         try:
             yield
         except UserWarning as warning:
-            found = _DUPLICATE.match(str(warning))
-            if found is None:
+            duplicate = _DUPLICATE.match(str(warning))
+            missing = _MISSING.match(str(warning))
+            if duplicate is not None:
+                revision = duplicate.group(1)
+                files = _files_of(config, revision)
+                named = f" ({', '.join(files)})" if len(files) > 1 else ""
+                raise MigrationError(
+                    f"App {app!r} has two migrations with revision id {revision!r}{named}, "
+                    "written on two branches? Give one of them the next free id and make it "
+                    "revise the other (its down_revision), then run 'ormar-bot check'."
+                ) from None
+            if missing is None:
                 raise
-            revision = found.group(1)
-            files = sorted(path.name for path in config.migrations_dir.glob(f"{revision}_*.py"))
-            named = f" ({', '.join(files)})" if len(files) > 1 else ""
+            parent, child = missing.groups()
+            named = ", ".join(_files_of(config, child)) or f"revision {child!r}"
             raise MigrationError(
-                f"App {config.app.name!r} has two migrations with revision id {revision!r}"
-                f"{named}, written on two branches? Give one of them the next free id and "
-                "make it revise the other (its down_revision), then run 'ormar-bot check'."
+                f"App {app!r}: {named} revises {parent!r}, which no file in "
+                f"{config.migrations_dir} has: restore that file, or correct its down_revision."
             ) from None
 
 
@@ -107,7 +124,7 @@ def run_alembic(config: Config, action: str, work: Callable[[], T], *, hint: str
     """
     app = config.app.name
     try:
-        with _one_file_per_revision(config):
+        with _consistent_history(config):
             return work()
     except OrmarBotError:
         raise
@@ -130,6 +147,11 @@ def _explain(error: CommandError, app: str) -> str:
     if isinstance(cause, ResolutionError):
         return f"{text} (see 'ormar-bot history --app {app}')."
     if isinstance(cause, RevisionError) and "didn't produce" in text:
+        if "revision +" in text:  # "Relative revision +3 didn't produce 3 migrations"
+            return (
+                "that goes beyond its newest migration; use 'heads' to apply all of them "
+                f"(see 'ormar-bot history --app {app}')."
+            )
         return (
             "that goes below its first migration; use 'base' to undo all of its migrations "
             f"(see 'ormar-bot current --app {app}')."
