@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from pathlib import Path
 
 import ormar
@@ -32,7 +33,9 @@ from ormar_bot_core.migrations import (
     upgrade,
     upgrade_sql,
 )
+from sqlalchemy.engine import make_url
 
+from tests.databases import DatabaseServers, fresh_database
 from tests.migrations.helpers import declare, execute, pk, quote, table_names
 
 
@@ -129,7 +132,10 @@ async def test_a_given_message_names_the_revision(tmp_path: Path, database_url: 
     assert revision.path.name == "0001_first_stars.py"
 
 
-async def test_a_removed_model_is_dropped_by_its_app(tmp_path: Path, database_url: str) -> None:
+@pytest.mark.parametrize("live", [False, True], ids=["replayed", "live"])
+async def test_a_removed_model_is_dropped_by_its_app(
+    tmp_path: Path, database_url: str, live: bool
+) -> None:
     declare(tmp_path, "star", Star={"id": pk()}, Badge={"id": pk()})
     project = Project(OrmarManager(database_url))
     await migrate(project)
@@ -137,7 +143,7 @@ async def test_a_removed_model_is_dropped_by_its_app(tmp_path: Path, database_ur
 
     declare(tmp_path, "star", Star={"id": pk()})
     project = Project(OrmarManager(database_url))
-    (revision,) = await migrate(project)
+    (revision,) = await migrate(project, live=live)
     await upgrade(project)
 
     assert revision.message == "delete_badge"
@@ -152,7 +158,12 @@ async def test_a_migration_never_touches_tables_its_app_does_not_own(
     project = Project(OrmarManager(database_url))
     await migrate(project)
     await upgrade(project)
-    await execute(database_url, "CREATE TABLE legacy_things (id INTEGER PRIMARY KEY)")
+    # Ownership comes from the history, not from names: "star_scratchpad" is not star's.
+    await execute(
+        database_url,
+        "CREATE TABLE legacy_things (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE star_scratchpad (id INTEGER PRIMARY KEY)",
+    )
 
     # The "users" app disappears from this program (its cog is not loaded), "star" changes.
     declare(tmp_path, "star", Star={"id": pk(), "n": (int, ormar.Integer(server_default="0"))})
@@ -162,6 +173,7 @@ async def test_a_migration_never_touches_tables_its_app_does_not_own(
         text = revision.path.read_text()
         assert "users_users" not in text
         assert "legacy_things" not in text
+        assert "star_scratchpad" not in text
         assert "alembic_version" not in text
         revision.path.unlink()
 
@@ -200,6 +212,77 @@ async def test_a_not_null_column_without_default_is_refused(
     project = Project(OrmarManager(database_url))
     (revision,) = await migrate(project)
     assert revision.message == "star_add_color"
+
+
+async def test_renames_are_not_guessed(tmp_path: Path, database_url: str) -> None:
+    declare(tmp_path, "star", Star={"id": pk(), "body": (str | None, ormar.Text(nullable=True))})
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+
+    declare(tmp_path, "star", Star={"id": pk(), "text": (str | None, ormar.Text(nullable=True))})
+    assert await check(Project(OrmarManager(database_url))) == {
+        "star": ["star_add_text", "star_remove_body"]
+    }
+    declare(tmp_path, "star", Note={"id": pk(), "body": (str | None, ormar.Text(nullable=True))})
+    assert await check(Project(OrmarManager(database_url))) == {
+        "star": ["create_note", "delete_star"]
+    }
+
+
+def declare_coded_stars(tmp_path: Path, *, unique: bool, with_user: bool) -> None:
+    """A star app whose ``code`` is unique (or indexed), and whose ``Star`` references
+    the ``User`` of another app (or not)."""
+    users = OrmarApp.create_app("users", migrations_dir=tmp_path / "users", module="test_apps.u")
+    star = OrmarApp.create_app("star", migrations_dir=tmp_path / "star", module="test_apps.star")
+
+    class User(AppModel):
+        ormar_config = users.copy()
+        id: int = ormar.Integer(primary_key=True)
+
+    code = ormar.String(max_length=10, unique=unique, index=not unique)
+    fields = {"id": pk(), "code": (str, code)}
+    if with_user:
+        fields["user"] = (User | None, ormar.ForeignKey(User))
+    namespace = {
+        "ormar_config": star.copy(),
+        "__module__": "test_apps.star",
+        "__annotations__": {name: kind for name, (kind, _) in fields.items()},
+        **{name: value for name, (_, value) in fields.items()},
+    }
+    type("Star", (AppModel,), namespace)
+
+
+async def test_constraints_are_named_so_that_later_migrations_can_drop_them(
+    tmp_path: Path, database_url: str
+) -> None:
+    declare_coded_stars(tmp_path, unique=True, with_user=True)
+    assert all(app.metadata.naming_convention.get("uq") for app in OrmarApp.registered().values())
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    await upgrade(project)
+    await execute(
+        database_url,
+        "INSERT INTO users_users (id) VALUES (1)",
+        f"INSERT INTO star_stars (code, {quote(database_url, 'user')}) VALUES ('a', 1)",
+    )
+
+    # Dropping a unique constraint and a foreign key: on SQLite, batch mode rebuilds the
+    # table, which it can only do for constraints that have names.
+    declare_coded_stars(tmp_path, unique=False, with_user=False)
+    project = Project(OrmarManager(database_url))
+    (revision,) = await migrate(project)
+    text = revision.path.read_text()
+    assert "uq_star_stars_code" in text
+    assert "batch_op.drop_constraint(batch_op.f('fk_star_stars_users_users_id_user')" in text
+    # Readable files: dialect imports, when any, are set apart like the others.
+    assert re.search(r"^from alembic import op\n(from \S+ import \S+\n)*\nrevision:", text, re.M)
+    await upgrade(project)
+
+    assert await check(project) == {}
+    assert await check(project, live=True) == {}
+    assert await execute(database_url, "SELECT code FROM star_stars") == [[("a",)]]
+    await downgrade(project, "star")
+    assert await execute(database_url, "SELECT code FROM star_stars") == [[("a",)]]
 
 
 async def test_types_and_server_defaults_are_compared_and_altered(
@@ -471,6 +554,54 @@ async def test_the_scratch_database_is_of_the_configured_dialect(
             else "SELECT count(*) FROM pg_database WHERE datname LIKE 'ormar_bot_scratch%'",
         )
         assert rows == [[(0,)]]
+
+
+@pytest.mark.server
+async def test_without_a_scratch_schema_postgresql_gets_a_scratch_database(
+    tmp_path: Path, database_servers: DatabaseServers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ormar_bot_core.migrations.scratch")
+    async with fresh_database(database_servers.url("postgresql")) as url:
+        database = make_url(url).database
+        # Even the owner may give up CREATE on its database: no schema can be created in it.
+        await execute(url, f"REVOKE CREATE ON DATABASE {database} FROM current_user")
+        star_v1(tmp_path)
+        project = Project(OrmarManager(url))
+        (revision,) = await migrate(project)
+        assert await check(project) == {}
+
+        assert revision.message == "create_star"
+        assert "CREATE SCHEMA ormar_bot_scratch_" in caplog.text  # refused, so a database
+        assert "No scratch database" not in caplog.text
+        rows = await execute(
+            url, "SELECT count(*) FROM pg_database WHERE datname LIKE 'ormar_bot_scratch%'"
+        )
+        assert rows == [[(0,)]]
+
+
+@pytest.mark.server
+async def test_a_server_that_allows_no_scratch_database_falls_back_to_sqlite(
+    tmp_path: Path, database_servers: DatabaseServers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    server = make_url(database_servers.url("mariadb"))
+    user = f"ormar_bot_ro_{uuid.uuid4().hex[:8]}"
+    server_url = server.render_as_string(hide_password=False)
+    # "%%": the driver formats the statement, so a literal % is doubled.
+    await execute(server_url, f"CREATE USER '{user}'@'%%' IDENTIFIED BY 'pw'")
+    try:
+        # A user without privileges may still use information_schema, but create nothing.
+        url = server.set(username=user, password="pw", database="information_schema")
+        star_v1(tmp_path)
+        (revision,) = await migrate(
+            Project(OrmarManager(url.render_as_string(hide_password=False)))
+        )
+    finally:
+        await execute(server_url, f"DROP USER '{user}'@'%%'")
+
+    assert revision.message == "create_star"
+    assert "not allowed to create a database or a schema" in caplog.text
+    assert "replaying the migrations into SQLite" in caplog.text
 
 
 # -- the manager -------------------------------------------------------------------------------
