@@ -1,7 +1,9 @@
 """An example discord.py bot whose cogs keep their data in a database.
 
-Run it for real with ``DISCORD_TOKEN=... python bot.py`` (the database defaults to a SQLite file
-next to this script; set ``DATABASE_URL`` for PostgreSQL or MySQL/MariaDB).
+Run it for real from this folder: ``ormar-bot upgrade`` creates the tables from the migrations
+committed next to the cogs (run it again after pulling new ones), then
+``DISCORD_TOKEN=... python bot.py``. The database is a SQLite file next to this script unless
+``DATABASE_URL`` names another (PostgreSQL, MySQL/MariaDB); give both commands the same one.
 """
 
 from __future__ import annotations
