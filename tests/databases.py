@@ -20,12 +20,12 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import URL, make_url
+from ormar_bot_core.testing.databases import fresh_database
+from sqlalchemy.engine import make_url
 
 __all__ = [
     "SERVER_BACKENDS",
@@ -174,104 +174,6 @@ def database_servers() -> Iterator[DatabaseServers]:
     servers = DatabaseServers()
     yield servers
     servers.close()
-
-
-@asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    """Create a uniquely named, empty database on the server; yield its URL; drop it after.
-
-    The URL's user must be allowed to create databases.
-    """
-    server = make_url(server_url)
-    name = f"ormar_bot_test_{uuid.uuid4().hex[:12]}"
-    if server.get_backend_name() in ("postgresql", "postgres"):
-        await _postgresql_admin(server, f'CREATE DATABASE "{name}"')
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await _postgresql_admin(
-                server, f'DROP DATABASE IF EXISTS "{name}"', end_sessions_in=name
-            )
-    else:
-        await _mysql_admin(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await _mysql_admin(server, f"DROP DATABASE IF EXISTS `{name}`", kill_users_of=name)
-
-
-_DROP_ATTEMPTS = 3
-
-
-async def _postgresql_admin(
-    server: URL, statement: str, *, end_sessions_in: str | None = None
-) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    connection = await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database,
-        timeout=30,
-    )
-    try:
-        for attempt in range(1, _DROP_ATTEMPTS + 1):
-            if end_sessions_in is not None:
-                # A test that failed half-way may have left connections behind (a pool may even
-                # open one again); end those of our own role. Not WITH (FORCE): it refuses to
-                # end an autovacuum worker for a user who is not a superuser, while a plain
-                # DROP DATABASE stops such workers itself.
-                await connection.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
-                    "AND usename = current_user AND pid <> pg_backend_pid()",
-                    end_sessions_in,
-                )
-            try:
-                await connection.execute(statement)
-                return
-            except asyncpg.ObjectInUseError:
-                if end_sessions_in is None or attempt == _DROP_ATTEMPTS:
-                    raise
-    finally:
-        await connection.close()
-
-
-_UNKNOWN_THREAD = 1094
-
-
-async def _mysql_admin(server: URL, statement: str, *, kill_users_of: str | None = None) -> None:
-    import aiomysql  # type: ignore[import-untyped]
-
-    connection = await aiomysql.connect(
-        host=server.host or "127.0.0.1",
-        port=server.port or 3306,
-        user=server.username or "",
-        password=server.password or "",
-        db=server.database,
-        connect_timeout=30,
-        autocommit=True,
-    )
-    try:
-        async with connection.cursor() as cursor:
-            if kill_users_of is not None:
-                # A connection left in a transaction by a failed test would hold a metadata
-                # lock, and DROP DATABASE would wait for it without end.
-                await cursor.execute(
-                    "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> "
-                    "CONNECTION_ID()",
-                    (kill_users_of,),
-                )
-                for (thread_id,) in await cursor.fetchall():
-                    try:
-                        await cursor.execute(f"KILL {int(thread_id)}")
-                    except aiomysql.OperationalError as error:
-                        if error.args[0] != _UNKNOWN_THREAD:  # it ended meanwhile: fine
-                            raise
-            await cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def _backend_params() -> list[object]:

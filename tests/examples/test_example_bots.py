@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ormar_bot_core.testing.plugin import DATABASE_URL_VARIABLE
 
 from tests.bot_scripts import bot_script, rows, run_process
 
@@ -59,12 +61,18 @@ async def test_example_bot_runs_as_its_docstring_says(
 
 
 @EXAMPLES
-def test_example_bot_suite_passes(fork: str, folder: str) -> None:
+def test_example_bot_suite_passes(fork: str, folder: str, database_url: str) -> None:
     if importlib.util.find_spec(fork) is None:
         pytest.skip(f"{fork} is not installed")
+    environ = dict(os.environ)
+    environ.pop(DATABASE_URL_VARIABLE, None)
+    if not database_url.startswith("sqlite"):
+        # The plugin creates each fresh test's database on this server, next to this one.
+        environ[DATABASE_URL_VARIABLE] = database_url
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q"],
         cwd=ROOT / "examples" / folder,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=300,

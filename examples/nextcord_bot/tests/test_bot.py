@@ -1,4 +1,5 @@
-"""The example bot's commands, offline: a local Discord, a fresh SQLite database per test."""
+"""The example bot's commands, offline: a local Discord, a fresh database per test (a SQLite
+file, or one on the server that ORMAR_BOT_TEST_DATABASE_URL names)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ async def test_each_test_starts_with_an_empty_database(
 ) -> None:
     [listed] = await discord_server.ask(discord_channel, "!notes")
     assert listed.content == "No notes yet."
+    # Numbering starts again: the note of the test above is in a database of its own.
+    [saved] = await discord_server.ask(discord_channel, "!note call mum")
+    assert saved.content == "Saved note #1."
 
 
 # One shared database whose changes are rolled back after each test: both rounds count from 0.

@@ -27,7 +27,8 @@ messages (:meth:`DiscordServer.wait_for_replies`) and cut a connection
 the bot said and did; an event name Discord does not send (:data:`GATEWAY_EVENTS`) is refused.
 
 With pytest, the fixtures of :mod:`ormar_bot_core.testing.plugin` run your own bot on a fresh
-database per test.
+database per test; :func:`fresh_database` gives a test a throwaway database on a PostgreSQL or
+MySQL/MariaDB server.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .clients import ClientRedirect, point_client_at, running_bot
+    from .databases import fresh_database
     from .endpoints import Endpoints
     from .gateway import ConnectionEvent
     from .interactions import Interaction, InteractionResponse
@@ -56,6 +58,7 @@ __all__ = [
     "InteractionResponse",
     "Message",
     "User",
+    "fresh_database",
     "point_client_at",
     "running_bot",
 ]
@@ -66,6 +69,7 @@ _HOMES = {
     "ClientRedirect": "clients",
     "point_client_at": "clients",
     "running_bot": "clients",
+    "fresh_database": "databases",
     "Endpoints": "endpoints",
     "ConnectionEvent": "gateway",
     "Interaction": "interactions",

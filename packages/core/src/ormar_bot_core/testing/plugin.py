@@ -28,6 +28,7 @@ Nothing here imports a Discord library, aiohttp or pytest-asyncio until a fixtur
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from collections.abc import AsyncIterator, Callable
@@ -115,24 +116,6 @@ def bot_isolation(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def bot_database_url(
-    bot_isolation: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> str:
-    """The database of the test: ``$ORMAR_BOT_TEST_DATABASE_URL`` if set, else a SQLite file.
-
-    The file is new for each test, or shared by the session's ``rollback`` tests (their changes
-    never reach it). A database named by the variable is shared: its migrations are applied
-    once and stay, so use ``rollback`` isolation to keep tests from seeing each other's rows.
-    """
-    url = os.environ.get(DATABASE_URL_VARIABLE)
-    if url:
-        return url
-    if bot_isolation == "rollback":
-        return f"sqlite:///{tmp_path_factory.getbasetemp() / 'ormar-bot-rollback.sqlite'}"
-    return f"sqlite:///{tmp_path / 'bot.sqlite'}"
-
-
-@pytest.fixture
 def bot_factory(request: pytest.FixtureRequest) -> Callable[[str], Any]:
     """Builds the bot under test from a database URL; from the ``ormar_bot_factory`` ini option.
 
@@ -198,6 +181,38 @@ def _async_fixture(function: _F) -> _F:
     except ImportError:  # pragma: no cover - a documented requirement
         return cast(_F, pytest.fixture(function))
     return cast(_F, pytest_asyncio.fixture(function))
+
+
+@_async_fixture
+async def bot_database_url(
+    bot_isolation: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The database of the test: a new SQLite file, or one on the server that
+    ``$ORMAR_BOT_TEST_DATABASE_URL`` names.
+
+    With ``fresh`` isolation, each test gets a new database: a file in its ``tmp_path``, or,
+    when the variable names a PostgreSQL or MySQL/MariaDB server, a database created there for
+    the test and dropped after it (the URL's user must be allowed to create databases). With
+    ``rollback``, the session's tests share one database, whose migrations are applied once
+    and stay: the one the variable names (SQLite too), else a file shared by the session.
+    """
+    from ..errors import OrmarBotError
+    from .databases import fresh_database
+
+    url = os.environ.get(DATABASE_URL_VARIABLE)
+    if bot_isolation == "rollback":
+        yield url or f"sqlite:///{tmp_path_factory.getbasetemp() / 'ormar-bot-rollback.sqlite'}"
+    elif not url or url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'bot.sqlite'}"
+    else:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                fresh = await stack.enter_async_context(fresh_database(url))
+            except OrmarBotError as error:
+                # What to fix, without the plugin's traceback.
+                message = f"{DATABASE_URL_VARIABLE}: {error}"
+                raise pytest.fail.Exception(message, pytrace=False) from None
+            yield fresh
 
 
 @_async_fixture
