@@ -5,7 +5,8 @@ fresh, empty database, as a URL written the way users write it (no async driver)
 URLs come from ``ORMAR_BOT_TEST_POSTGRESQL_URL`` / ``ORMAR_BOT_TEST_MARIADB_URL`` (CI exports them
 with ``.ci/databases.sh start``); their user must be allowed to create databases. When a variable
 is unset, throwaway servers are started for the session by the same script, if the server is
-installed; otherwise that backend is skipped, with the reason in the summary.
+installed; otherwise that backend is skipped, with the reason in the summary, unless
+``ORMAR_BOT_TEST_REQUIRE_SERVERS`` is set (``.ci/run`` sets it): then such a test fails.
 
 ``controllable_server`` is a server that a test may stop and start again (restarts, a database
 that comes up late). It is never the one the URLs above point at: other tests keep using that
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from ormar_bot_core.testing.databases import fresh_database
@@ -38,6 +40,7 @@ __all__ = [
     "fresh_database",
     "missing_driver",
     "server_url",
+    "skip_without_server",
 ]
 
 SCRIPT = Path(__file__).resolve().parents[1] / ".ci" / "databases.sh"
@@ -47,6 +50,9 @@ ENV_VARS = {
     "mariadb": "ORMAR_BOT_TEST_MARIADB_URL",
 }
 _DRIVERS = {"postgresql": ("asyncpg", "postgresql"), "mariadb": ("aiomysql", "mysql")}
+REQUIRE_VARIABLE = "ORMAR_BOT_TEST_REQUIRE_SERVERS"
+"""Set (to anything but empty or 0) where the servers must be there, as in CI: a test that
+would be skipped for want of a server or its driver fails instead."""
 # Starting a server from scratch takes seconds; this bounds a wedged one.
 _SCRIPT_TIMEOUT = 300
 
@@ -120,6 +126,16 @@ def _cannot_run_servers() -> str | None:
     return None
 
 
+def skip_without_server(reason: str) -> NoReturn:
+    """Skip the test for ``reason`` (a server or its driver is missing), or fail it when
+    :data:`REQUIRE_VARIABLE` says the servers must be there."""
+    if os.environ.get(REQUIRE_VARIABLE, "") not in ("", "0"):
+        pytest.fail(
+            f"{reason} ({REQUIRE_VARIABLE} is set: the servers must be there)", pytrace=False
+        )
+    pytest.skip(reason)
+
+
 def missing_driver(backend: str) -> str | None:
     """Why ``backend``'s async driver cannot be used, or ``None`` when it is installed."""
     module, extra = _DRIVERS[backend]
@@ -143,7 +159,7 @@ class DatabaseServers:
         if backend not in self._urls and backend not in self._skips:
             self._find(backend)
         if backend in self._skips:
-            pytest.skip(self._skips[backend])
+            skip_without_server(self._skips[backend])
         return self._urls[backend]
 
     def _find(self, backend: str) -> None:
@@ -245,7 +261,7 @@ class _ControllableServers:
                 return url, self._set
             reason = "; ".join(self._set.notes) or f"{backend} did not start"
         self._skips[backend] = reason
-        pytest.skip(f"{backend} server to stop and start: {reason}")
+        skip_without_server(f"{backend} server to stop and start: {reason}")
 
     def close(self) -> None:
         if self._set is not None:

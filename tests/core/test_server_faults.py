@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from tests.core.helpers import create_tables
-from tests.databases import ControllableServer, missing_driver
+from tests.databases import ControllableServer, missing_driver, skip_without_server
 
 # Far longer than any of these tests needs: reaching it means a hang, which fails the test.
 HANG = 60.0
@@ -46,7 +46,7 @@ def declare_items() -> type[AppModel]:
 def require_driver(backend: str) -> None:
     reason = missing_driver(backend)
     if reason is not None:
-        pytest.skip(reason)
+        skip_without_server(reason)
 
 
 class RetryLog(logging.Handler):
