@@ -27,6 +27,7 @@ __all__ = [
     "create_engine",
     "describe_error",
     "is_transient",
+    "mysql_error_code",
     "sqlite_pragmas",
 ]
 
@@ -215,7 +216,7 @@ def is_transient(error: BaseException) -> bool:
             sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
         ):
             return True
-        if _mysql_code(current) in _TRANSIENT_MYSQL_CODES:
+        if mysql_error_code(current) in _TRANSIENT_MYSQL_CODES:
             return True
         if isinstance(current, DBAPIError) and current.orig is not None:
             current = current.orig
@@ -224,7 +225,8 @@ def is_transient(error: BaseException) -> bool:
     return False
 
 
-def _mysql_code(error: BaseException) -> int | None:
+def mysql_error_code(error: BaseException) -> int | None:
+    """The MySQL/MariaDB error code of a driver's exception, ``None`` for other exceptions."""
     # The MySQL drivers raise ``Error(code, message)``; the first argument of other exceptions
     # is no such code even when it is a number.
     if type(error).__module__.partition(".")[0] not in _MYSQL_DRIVERS or not error.args:
@@ -233,7 +235,11 @@ def _mysql_code(error: BaseException) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def describe_error(error: BaseException) -> str:
+def describe_error(error: BaseException, url: URL | None = None) -> str:
+    """``ErrorType: first line of the message`` of the driver's error behind ``error``.
+
+    :param url: the database's URL, whose password is masked should the message contain it.
+    """
     if isinstance(error, DBAPIError) and error.orig is not None:
         error = error.orig
     if type(error).__module__.startswith("sqlalchemy.") and error.__cause__ is not None:
@@ -242,6 +248,8 @@ def describe_error(error: BaseException) -> str:
         error = error.__cause__
     if isinstance(error, _TIMEOUTS):
         return "no answer in time"
-    text_ = str(error).strip().splitlines()
-    detail = text_[0] if text_ else type(error).__name__
-    return f"{type(error).__name__}: {detail}"
+    lines = str(error).strip().splitlines()
+    detail = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    if url is not None and url.password:
+        detail = detail.replace(str(url.password), "***")
+    return detail

@@ -209,9 +209,7 @@ class OrmarManager:
             await connection.execute(text("SELECT 1"))
 
     def _unavailable(self, error: BaseException) -> DatabaseUnavailableError:
-        reason = describe_error(error)
-        if self.url.password:
-            reason = reason.replace(str(self.url.password), "***")
+        reason = describe_error(error, self.url)
         return DatabaseUnavailableError(
             f"Cannot use the database at {mask_url(self.url)!r}: {reason}. Check that the "
             "database server runs and that the URL's host, port, user, password and database "

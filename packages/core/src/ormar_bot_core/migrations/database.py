@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ..engines import describe_error
 from ..errors import DatabaseUnavailableError, MigrationError
 from ..urls import mask_url
 
 if TYPE_CHECKING:
     from ..manager import OrmarManager
 
-__all__ = ["LOCK_NAME", "describe_error", "open_engine", "run_on_database"]
+__all__ = ["LOCK_NAME", "open_engine", "run_on_database"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +38,6 @@ T = TypeVar("T")
 LOCK_NAME = "ormar_bot_migrations"
 _PG_LOCK_KEY = zlib.crc32(LOCK_NAME.encode())
 _MYSQL_LOCK_TIMEOUT = 600
-
-
-def describe_error(error: BaseException, url: URL | None = None) -> str:
-    """``ErrorType: first line of the message``, with the URL's password masked."""
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        error = error.orig
-    if type(error).__module__.startswith("sqlalchemy.") and error.__cause__ is not None:
-        error = error.__cause__
-    lines = str(error).strip().splitlines()
-    detail = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-    if url is not None and url.password:
-        detail = detail.replace(str(url.password), "***")
-    return detail
 
 
 @asynccontextmanager

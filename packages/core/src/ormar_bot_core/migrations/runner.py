@@ -15,9 +15,9 @@ from alembic.script.revision import ResolutionError, RevisionError
 from alembic.util import CommandError
 from alembic.util.exc import DatabaseNotAtHead
 
+from ..engines import describe_error
 from ..errors import MigrationError, OrmarBotError, RevisionNotFoundError
 from .config import Config
-from .database import describe_error
 
 __all__ = ["check_revision", "revisions_of", "run_alembic", "script_directory"]
 

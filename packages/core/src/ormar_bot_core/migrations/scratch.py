@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool, StaticPool
 
 from ..apps import OrmarApp
+from ..engines import describe_error
 from ..urls import mask_url
-from .database import describe_error
 from .ownership import is_version_table
 from .runner import run_alembic
 

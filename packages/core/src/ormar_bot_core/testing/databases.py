@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from ..engines import _mysql_code, describe_error
+from ..engines import describe_error, mysql_error_code
 from ..errors import ConfigurationError, DatabaseUnavailableError
 from ..urls import mask_url, resolve_url
 
@@ -71,9 +71,7 @@ async def fresh_database(
                 await connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
     except Exception as error:  # noqa: BLE001 - refused, unreachable, not allowed: one clear error
         # (SQLAlchemy 2.0 lets some driver errors through unwrapped, 2.1 wraps them.)
-        reason = describe_error(error)
-        if url.password:
-            reason = reason.replace(str(url.password), "***")
+        reason = describe_error(error, url)
         raise DatabaseUnavailableError(
             f"Cannot create a test database on {mask_url(written)!r}: {reason}. Check that the "
             "server runs and that the URL's user may create databases (PostgreSQL: CREATEDB; "
@@ -142,6 +140,6 @@ async def _drop_mysql(connection: AsyncConnection, name: str) -> None:
         try:
             await connection.execute(text(f"KILL {int(thread_id)}"))
         except DBAPIError as error:
-            if error.orig is None or _mysql_code(error.orig) != _UNKNOWN_THREAD:
+            if error.orig is None or mysql_error_code(error.orig) != _UNKNOWN_THREAD:
                 raise
     await connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
