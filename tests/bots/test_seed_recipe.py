@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from forks import load_fork
 from notes import create_tables, define_notes, notes_cog, stored_texts
 from ormar_bot_core import OrmarManager
@@ -34,14 +35,22 @@ def recipe_bot_class(commands: Any, database_url: str, *, on_close: bool = False
     return MyBot
 
 
-async def test_corrected_recipe_on_discordpy(sqlite_url: str, database: Path) -> None:
-    fork = load_fork("discord")
+@pytest.mark.parametrize(
+    ("fork_name", "on_close"),
+    [("discord", False), ("nextcord", True)],
+    ids=["close-first-on-discordpy", "on_close-listener-on-nextcord"],
+)
+async def test_corrected_recipe_keeps_the_write_and_closes_the_database(
+    sqlite_url: str, database: Path, fork_name: str, on_close: bool
+) -> None:
+    fork = load_fork(fork_name)
     note = define_notes()
     create_tables(database, note)
     async with DiscordServer() as server:
         channel = server.add_guild().channel
         with point_client_at(fork.name, server):
-            bot = recipe_bot_class(fork.commands, sqlite_url)("!", intents=fork.intents())
+            bot_class = recipe_bot_class(fork.commands, sqlite_url, on_close=on_close)
+            bot = bot_class("!", intents=fork.intents())
             await fork.add_cog(bot, notes_cog(fork.commands, note))
 
             async with running_bot(bot, server):
@@ -55,39 +64,14 @@ async def test_corrected_recipe_on_discordpy(sqlite_url: str, database: Path) ->
                 [reply] = await server.ask(channel, "!add from the recipe")
                 assert reply.content == "saved 1: from the recipe"
                 await bot.close()
-                assert not bot._ormar.database.is_connected
-
-    assert stored_texts(database) == ["from the recipe"]
-
-
-async def test_corrected_recipe_with_the_on_close_wiring_on_nextcord(
-    sqlite_url: str, database: Path
-) -> None:
-    fork = load_fork("nextcord")
-    note = define_notes()
-    create_tables(database, note)
-    async with DiscordServer() as server:
-        channel = server.add_guild().channel
-        with point_client_at(fork.name, server):
-            bot_class = recipe_bot_class(fork.commands, sqlite_url, on_close=True)
-            bot = bot_class("!", intents=fork.intents())
-            await fork.add_cog(bot, notes_cog(fork.commands, note))
-
-            async with running_bot(bot, server):
-                await server.wait_until(
-                    lambda: bot._ormar.database.is_connected,
-                    timeout=10,
-                    waiting_for="the on_connect listener to connect the database",
-                )
-                [reply] = await server.ask(channel, "!add from the on_close recipe")
-                assert reply.content == "saved 1: from the on_close recipe"
-                await bot.close()
-                # nextcord runs the listener as a task, so close() may return before it ends
-                # (the weak spot the docs name): it still closes the database by itself.
+                if not on_close:
+                    assert not bot._ormar.database.is_connected
+                # nextcord runs an on_close listener as a task, so close() may return before
+                # it ends (the weak spot the docs name): it still closes the database itself.
                 await server.wait_until(
                     lambda: not bot._ormar.database.is_connected,
                     timeout=10,
-                    waiting_for="the on_close listener to close the database",
+                    waiting_for="the recipe to close the database",
                 )
 
-    assert stored_texts(database) == ["from the on_close recipe"]
+    assert stored_texts(database) == ["from the recipe"]
