@@ -392,7 +392,7 @@ def test_nxalembic_is_the_same_program(cli: CliProject) -> None:
     assert result.stderr.startswith("nxalembic: error: Unknown app 'nope'")
 
 
-def test_a_bot_whose_apps_load_at_run_time_is_told_to_list_them(cli: CliProject) -> None:
+def test_a_bot_whose_apps_load_at_run_time_is_told_to_name_them(cli: CliProject) -> None:
     cli.write(
         "bot.py",
         """
@@ -404,8 +404,14 @@ def test_a_bot_whose_apps_load_at_run_time_is_told_to_list_them(cli: CliProject)
         """,
     )
     assert_error(cli.run("heads", status=None), 2, "list them in nxalembic.ini as 'modules =")
+    both = ["users: (no migrations)", "star: (no migrations)"]
+    # --module, before or after the command, with nxalembic.ini or with --bot
+    assert cli.run("--module", "cogs.stars", "heads").stdout.splitlines() == both
+    assert cli.run(
+        "heads", "--bot", "bot:manager", "--module", "cogs.stars"
+    ).stdout.splitlines() == (both)
+    assert cli.run(
+        "--module", "cogs.users", "heads", "--module", "cogs.stars"
+    ).stdout.splitlines() == (both)
     cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\nbot = manager\nmodules = cogs.stars\n")
-    assert cli.run("heads").stdout.splitlines() == [
-        "users: (no migrations)",
-        "star: (no migrations)",
-    ]
+    assert cli.run("heads").stdout.splitlines() == both

@@ -194,6 +194,16 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
             help="the bot (with an _ormar manager) or OrmarManager to use, not nxalembic.ini's",
         )
         options.add_argument(
+            "--module",
+            metavar="NAME",
+            action="append",
+            # Given before and after the command, both count: main() joins the two lists.
+            dest="modules" if default is None else "modules_after_command",
+            default=[] if default is None else argparse.SUPPRESS,
+            help="also import NAME, a module declaring apps that the bot loads when it runs "
+            "(as nxalembic.ini's 'modules ='); repeatable",
+        )
+        options.add_argument(
             "-v",
             "--verbose",
             action="store_true",
@@ -292,7 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from .migrations import find_project
 
-        return handler(find_project(args.bot), args)
+        modules = [*args.modules, *getattr(args, "modules_after_command", [])]
+        return handler(find_project(args.bot, modules=modules), args)
     except (MigrationUsageError, AppError) as error:
         status = 2
         failure: BaseException = error

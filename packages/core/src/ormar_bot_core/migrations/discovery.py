@@ -18,6 +18,7 @@ import configparser
 import importlib
 import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -46,9 +47,10 @@ class TargetSpec:
     """Where the spec came from, for messages."""
 
 
-def read_target(bot: str | None, directory: Path) -> TargetSpec:
+def read_target(bot: str | None, directory: Path, modules: Sequence[str] = ()) -> TargetSpec:
     """The target named by ``--bot MODULE:ATTRIBUTE``, else by ``nxalembic.ini`` in ``directory``.
 
+    :param modules: more modules declaring apps (``--module``), after the ini's ``modules``.
     :raises MigrationUsageError: neither is given, or what is given is malformed.
     """
     if bot is not None:
@@ -57,7 +59,7 @@ def read_target(bot: str | None, directory: Path) -> TargetSpec:
             raise MigrationUsageError(
                 f"--bot {bot!r} is not MODULE:ATTRIBUTE; write it like --bot mybot.main:bot."
             )
-        return TargetSpec(module.strip(), attribute.strip())
+        return TargetSpec(module.strip(), attribute.strip(), tuple(modules))
     ini = directory / INI_FILE
     if not ini.is_file():
         raise MigrationUsageError(
@@ -79,8 +81,8 @@ def read_target(bot: str | None, directory: Path) -> TargetSpec:
     if not module or not attribute:
         raise MigrationUsageError(f"{ini} is incomplete: {_INI_HELP}.")
     extra = values.get("modules", "") if values is not None else ""
-    modules = tuple(name for name in extra.replace(",", " ").split() if name)
-    return TargetSpec(module, attribute, modules, source=INI_FILE)
+    listed = [name for name in extra.replace(",", " ").split() if name]
+    return TargetSpec(module, attribute, tuple(dict.fromkeys([*listed, *modules])), source=INI_FILE)
 
 
 def _in_project(filename: str, directory: Path) -> bool:
@@ -109,18 +111,23 @@ def _import(name: str, spec: TargetSpec, directory: Path) -> ModuleType:
         ) from error
 
 
-def find_project(bot: str | None = None, directory: Path | None = None) -> Project:
+def find_project(
+    bot: str | None = None, directory: Path | None = None, *, modules: Sequence[str] = ()
+) -> Project:
     """Import the target and return its :class:`~.project.Project`.
 
     :param bot: ``MODULE:ATTRIBUTE``; ``nxalembic.ini`` is read when omitted.
     :param directory: where ``nxalembic.ini`` is and modules are imported from (the working
         directory by default).
+    :param modules: modules declaring apps that the target does not import itself (extensions
+        the bot loads when it runs), imported after it; with ``nxalembic.ini``, besides its
+        ``modules``.
     :raises MigrationUsageError: no target, a malformed one, or one that is neither a bot with a
         manager nor a manager.
     :raises MigrationTargetError: the module failed to import.
     """
     directory = (directory or Path.cwd()).resolve()
-    spec = read_target(bot, directory)
+    spec = read_target(bot, directory, modules)
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
     module = _import(spec.module, spec, directory)
@@ -145,7 +152,7 @@ def find_project(bot: str | None = None, directory: Path | None = None) -> Proje
         raise MigrationUsageError(
             f"No app is declared once {spec.module!r} is imported: the modules calling "
             "OrmarApp.create_app() (cogs loaded when the bot runs, for instance) must be "
-            f"imported too. Import them in {spec.module!r}, or list them in {INI_FILE} as "
-            "'modules = pkg.cog1 pkg.cog2'."
+            f"imported too. Import them in {spec.module!r}, list them in {INI_FILE} as "
+            "'modules = pkg.cog1 pkg.cog2', or name each with --module pkg.cog1."
         )
     return project
