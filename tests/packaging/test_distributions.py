@@ -34,6 +34,21 @@ def test_fork_packages_pin_the_core_exactly(wheels: dict[str, Message]) -> None:
     }
 
 
+def test_all_three_support_the_same_pythons(wheels: dict[str, Message]) -> None:
+    supported = {
+        folder: (
+            meta["Requires-Python"],
+            frozenset(
+                value
+                for value in meta.get_all("Classifier", [])
+                if value.startswith("Programming Language :: Python ::")
+            ),
+        )
+        for folder, meta in wheels.items()
+    }
+    assert len(set(supported.values())) == 1, supported
+
+
 def test_core_metadata_names_no_discord_library(wheels: dict[str, Message]) -> None:
     requirements = wheels["core"].get_all("Requires-Dist") or []
     names = [requirement.split(";")[0].lower() for requirement in requirements]
