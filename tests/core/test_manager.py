@@ -203,6 +203,18 @@ async def test_unusable_sqlite_path_fails_fast_and_clearly(tmp_path: Path) -> No
     assert not manager.database.is_connected
 
 
+async def test_a_sqlite_path_that_is_a_folder_fails_with_advice_for_a_file(tmp_path: Path) -> None:
+    manager = OrmarManager(f"sqlite:///{tmp_path}", start_timeout=30)
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        await asyncio.wait_for(manager.start(), timeout=10)
+    message = str(caught.value)
+    assert message.startswith(f"Cannot use the database at 'sqlite+aiosqlite:///{tmp_path}': ")
+    assert message.endswith(
+        "Check the file's path and that this user may read and write it and its folder."
+    )
+    assert not manager.database.is_connected
+
+
 async def test_a_second_manager_cannot_take_over_a_connected_database(
     sqlite_url: str, tmp_path: Path
 ) -> None:

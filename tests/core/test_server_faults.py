@@ -93,23 +93,30 @@ def silent_server() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
+@pytest.mark.parametrize("force_rollback", [False, True], ids=["", "force_rollback"])
 @pytest.mark.parametrize(("backend", "scheme"), SERVER_SCHEMES)
 async def test_database_down_at_start_fails_after_start_timeout(
-    backend: str, scheme: str, closed_port: int, retry_log: RetryLog
+    backend: str, scheme: str, force_rollback: bool, closed_port: int, retry_log: RetryLog
 ) -> None:
     require_driver(backend)
     manager = OrmarManager(
-        f"{scheme}://bot:{PASSWORD}@127.0.0.1:{closed_port}/bot", start_timeout=1.0
+        f"{scheme}://bot:{PASSWORD}@127.0.0.1:{closed_port}/bot",
+        start_timeout=1.0,
+        force_rollback=force_rollback,
     )
-    with pytest.raises(DatabaseUnavailableError) as raised:
-        await asyncio.wait_for(manager.start(), HANG)
-    message = str(raised.value)
-    assert f"bot:***@127.0.0.1:{closed_port}/bot" in message
-    assert PASSWORD not in message
-    assert "Check that the database server runs" in message
-    # Refused connections are retried until start_timeout is spent.
-    assert retry_log.retries
-    assert not manager.database.is_connected
+    # A second start() fails the same way: the first one left nothing half-connected.
+    for _attempt in range(2):
+        retry_log.retries.clear()
+        with pytest.raises(DatabaseUnavailableError) as raised:
+            await asyncio.wait_for(manager.start(), HANG)
+        message = str(raised.value)
+        assert f"bot:***@127.0.0.1:{closed_port}/bot" in message
+        assert PASSWORD not in message
+        assert "Check that the database server runs" in message
+        # Refused connections are retried until start_timeout is spent.
+        assert retry_log.retries
+        assert not any(PASSWORD in retry for retry in retry_log.retries)
+        assert not manager.database.is_connected
 
 
 @pytest.mark.parametrize(("backend", "scheme"), SERVER_SCHEMES)

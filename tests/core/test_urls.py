@@ -45,16 +45,60 @@ def test_unknown_dialect_is_named_with_the_password_masked() -> None:
     assert "use sqlite, postgresql, mysql or mariadb" in message
 
 
-@pytest.mark.parametrize("garbage", ["db.sqlite", "not a url", "://bot:hunter2@nowhere"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "db.sqlite",
+        "not a url",
+        "://bot:hunter2@nowhere",
+        "postgresql:/bot:hunter2@host/db",
+        "bot:hunter2@host/db",
+    ],
+)
 def test_unparseable_url_is_a_clear_error(garbage: str) -> None:
     with pytest.raises(DatabaseURLError, match="Cannot parse the database URL") as caught:
         OrmarManager(garbage)
     assert "hunter2" not in str(caught.value)
 
 
-def test_mask_url_masks_text_sqlalchemy_cannot_parse() -> None:
-    assert mask_url("weird+x://user:p@ss@host/db") == "weird+x://user:***@ss@host/db"
-    assert mask_url("sqlite:///plain.sqlite") == "sqlite:///plain.sqlite"
+@pytest.mark.parametrize(
+    "url", ["postgresql://bot:hunter2@host:54x2/db", "mysql://bot:hunter2@[::1/db"]
+)
+def test_a_port_that_is_not_a_number_is_a_clear_error(url: str) -> None:
+    with pytest.raises(DatabaseURLError, match=r"\(the port is not a number\)") as caught:
+        OrmarManager(url)
+    assert "hunter2" not in str(caught.value)
+    assert "bot:***@" in str(caught.value)
+
+
+def test_user_and_password_after_a_third_slash_are_refused() -> None:
+    # SQLAlchemy reads this as the local socket and a database named "bot:hunter2@host/db".
+    with pytest.raises(DatabaseURLError, match="has a third slash") as caught:
+        OrmarManager("postgresql:///bot:hunter2@host/db")
+    assert "hunter2" not in str(caught.value)
+    assert "write postgresql://user:password@host/dbname" in str(caught.value)
+
+
+def test_a_password_with_an_unquoted_at_sign_is_refused_and_masked_whole() -> None:
+    with pytest.raises(DatabaseURLError, match="holds an '@': write it as '%40'") as caught:
+        OrmarManager("postgresql://bot:hun@ter2@host/db")
+    assert "ter2" not in str(caught.value)
+    assert "postgresql://bot:***@host/db" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("weird+x://user:p@ss@host/db", "weird+x://user:***@host/db"),
+        ("weird://user:pa/ss@host/db", "weird://user:***@host/db"),
+        ("postgresql:/bot:hunter2@host/db", "postgresql:***@host/db"),
+        ("bot:hunter2@host/db", "bot:***@host/db"),
+        ("sqlite:///plain.sqlite", "sqlite:///plain.sqlite"),
+        ("postgresql://bot@host/db", "postgresql://bot@host/db"),
+    ],
+)
+def test_mask_url_masks_text_sqlalchemy_cannot_parse(text: str, masked: str) -> None:
+    assert mask_url(text) == masked
 
 
 def test_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,19 +60,34 @@ class SharedDatabase(ormar.DatabaseConnection):
         return self._in_flight
 
     async def connect(self) -> None:
-        if self._engine is not None:
+        engine = self.prepare_engine()
+        if not self._force_rollback or self._global_transaction is not None:
             return
+        # Held in a ContextVar: queries see it only in this task and the tasks it starts.
+        transaction = Transaction(self, force_rollback=True)
+        try:
+            await transaction.__aenter__()
+        except BaseException:
+            # Not connected after all: the next connect() starts over.
+            self._engine = self._autocommit_engine = None
+            await engine.dispose()
+            raise
+        self._global_transaction = transaction
+
+    def prepare_engine(self) -> AsyncEngine:
+        """Create the engine, without connecting, unless there is one; :meth:`connect` then
+        opens the rolled-back transaction when ``force_rollback`` is set."""
+        if self._engine is not None:
+            return self._engine
         if self._engine_factory is None:
             raise DatabaseNotConnectedError(
                 "No database is configured yet: create an OrmarManager with your database URL "
                 "and call 'await manager.start()' (a Bot from nextcord-ormar or discordpy-ormar "
                 "does it)."
             )
-        self._engine = self._engine_factory()
-        self._autocommit_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        if self._force_rollback:
-            self._global_transaction = Transaction(self, force_rollback=True)
-            await self._global_transaction.__aenter__()
+        engine = self._engine = self._engine_factory()
+        self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return engine
 
     async def disconnect(self) -> None:
         engine = self._engine

@@ -186,10 +186,12 @@ class OrmarManager:
         deadline = time.monotonic() + self.start_timeout
         delay = _RETRY_FIRST_DELAY
         while True:
-            await database.connect()
             try:
                 remaining = max(deadline - time.monotonic(), 0.001)
-                await asyncio.wait_for(self._ping(database.engine), timeout=remaining)
+                await asyncio.wait_for(self._ping(database.prepare_engine()), timeout=remaining)
+                # With force_rollback this opens the transaction rolled back at close: here, not
+                # in wait_for's task, whose context would keep it from the caller's queries.
+                await database.connect()
                 return
             except (asyncio.CancelledError, KeyboardInterrupt):
                 await database.disconnect()
@@ -199,7 +201,8 @@ class OrmarManager:
                 retry = is_transient(error) and time.monotonic() + delay < deadline
                 if not retry:
                     raise self._unavailable(error) from None
-                logger.info("Waiting for %s: %s", mask_url(self.url), describe_error(error))
+                reason = describe_error(error, self.url)
+                logger.info("Waiting for %s: %s", mask_url(self.url), reason)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RETRY_MAX_DELAY)
 
@@ -210,10 +213,14 @@ class OrmarManager:
 
     def _unavailable(self, error: BaseException) -> DatabaseUnavailableError:
         reason = describe_error(error, self.url)
+        check = (
+            "Check the file's path and that this user may read and write it and its folder."
+            if self.is_sqlite
+            else "Check that the database server runs and that the URL's host, port, user, "
+            "password and database name are right."
+        )
         return DatabaseUnavailableError(
-            f"Cannot use the database at {mask_url(self.url)!r}: {reason}. Check that the "
-            "database server runs and that the URL's host, port, user, password and database "
-            "name are right."
+            f"Cannot use the database at {mask_url(self.url)!r}: {reason}. {check}"
         )
 
     # Migrations: thin wrappers over ormar_bot_core.migrations, imported only when used so that

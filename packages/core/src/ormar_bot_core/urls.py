@@ -8,7 +8,6 @@ its database. SQLAlchemy's own :class:`~sqlalchemy.engine.URL` does the parsing.
 from __future__ import annotations
 
 import importlib.util
-import re
 from dataclasses import dataclass
 
 from sqlalchemy.engine import URL, make_url
@@ -46,8 +45,6 @@ _BACKENDS = {
 # SQLAlchemy names drivers after their distribution, the import check needs the module.
 _DRIVER_MODULES = {"psycopg": "psycopg"}
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>//[^:/?#@]*:)(?P<password>[^@/?#]*)@")
-
 
 def mask_url(url: str | URL) -> str:
     """Return ``url`` as text with its password replaced by ``***``.
@@ -57,7 +54,17 @@ def mask_url(url: str | URL) -> str:
     """
     if isinstance(url, URL):
         return url.render_as_string(hide_password=True)
-    return _PASSWORD_IN_URL.sub(r"\g<head>***@", url)
+    # Text that may be malformed: whatever could be a password goes, even at the cost of
+    # more. It ends at the last "@" (a password may hold an unquoted "@" or "/") and starts
+    # after the user name: the first ":" after "//", or the first ":" at all when the text
+    # has no "//" ("postgresql:/user:password@host", "user:password@host").
+    at = url.rfind("@")
+    slashes = url.find("//", 0, max(at, 0))
+    start = slashes + 2 if slashes != -1 else 0
+    colon = url.find(":", start, max(at, 0))
+    if at == -1 or colon == -1:
+        return url
+    return f"{url[: colon + 1]}***{url[at:]}"
 
 
 def resolve_url(database_url: str | URL) -> tuple[URL, Backend]:
@@ -66,27 +73,44 @@ def resolve_url(database_url: str | URL) -> tuple[URL, Backend]:
     :raises DatabaseURLError: the URL cannot be parsed or names an unsupported database.
     :raises MissingDriverError: the async driver is not installed.
     """
+    # Messages show the URL as written: when a password holds an unquoted "@", SQLAlchemy
+    # takes part of it for the host, and the parsed URL would show that part.
+    shown = mask_url(database_url if isinstance(database_url, URL) else str(database_url))
     try:
         url = make_url(database_url)
-    except ArgumentError:
+    except (ArgumentError, ValueError) as error:
+        # ValueError: the text after the host's ":" is not a port number.
+        problem = " (the port is not a number)" if isinstance(error, ValueError) else ""
         raise DatabaseURLError(
-            f"Cannot parse the database URL {mask_url(str(database_url))!r}: expected a URL "
-            "such as 'sqlite:///bot.sqlite' or 'postgresql://user:password@host/dbname'."
+            f"Cannot parse the database URL {shown!r}{problem}: expected a URL such as "
+            "'sqlite:///bot.sqlite' or 'postgresql://user:password@host/dbname'."
         ) from None
 
     dialect, _, driver = url.drivername.partition("+")
     backend = _BACKENDS.get(dialect)
     if backend is None:
         raise DatabaseURLError(
-            f"Unsupported database {dialect!r} in URL {mask_url(url)!r}: use sqlite, postgresql, "
+            f"Unsupported database {dialect!r} in URL {shown!r}: use sqlite, postgresql, "
             "mysql or mariadb."
         )
+    if "@" in (url.host or ""):
+        raise DatabaseURLError(
+            f"The password in the database URL {shown!r} holds an '@': write it as '%40' (and "
+            "any ':' or '/' in it as '%3A' and '%2F')."
+        )
+    if backend is not _SQLITE and url.host is None and "@" in (url.database or ""):
+        # "postgresql:///user:password@host/db" parses as a database named "user:password@…"
+        # on the local socket.
+        raise DatabaseURLError(
+            f"The database URL {shown!r} has a third slash before "
+            f"'user:password@host': write {dialect}://user:password@host/dbname."
+        )
     async_driver = driver if driver in backend.async_drivers else backend.default_driver
-    _require_driver(async_driver, backend, url)
+    _require_driver(async_driver, backend, shown)
     return url.set(drivername=f"{backend.dialect}+{async_driver}"), backend
 
 
-def _require_driver(driver: str, backend: Backend, url: URL) -> None:
+def _require_driver(driver: str, backend: Backend, shown_url: str) -> None:
     module = _DRIVER_MODULES.get(driver, driver)
     if importlib.util.find_spec(module) is not None:
         return
@@ -96,5 +120,5 @@ def _require_driver(driver: str, backend: Backend, url: URL) -> None:
         f'pip install "ormar-bot-core[{backend.extra}]"' if from_extra else f"pip install {driver}"
     )
     raise MissingDriverError(
-        f"The async driver {driver!r} needed for {mask_url(url)!r} is not installed: run {install}."
+        f"The async driver {driver!r} needed for {shown_url!r} is not installed: run {install}."
     )
