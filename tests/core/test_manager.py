@@ -76,6 +76,34 @@ def test_a_malformed_pragma_is_refused(sqlite_url: str) -> None:
         OrmarManager(sqlite_url, sqlite_pragmas={"journal_mode": "WAL; DROP"})
 
 
+@pytest.mark.parametrize("option", ["start_timeout", "close_timeout"])
+@pytest.mark.parametrize("value", ["5", -1, 0, True, None])
+def test_a_timeout_that_is_not_seconds_is_refused(
+    sqlite_url: str, option: str, value: object
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        OrmarManager(sqlite_url, **{option: value})
+    assert str(caught.value) == f"{option} must be a number of seconds above 0, not {value!r}."
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"pool_sise": 3}, "Invalid argument(s) 'pool_sise' sent to create_engine()"),
+        ({"poolclass": 3}, "AttributeError: "),
+    ],
+)
+def test_an_engine_option_sqlalchemy_refuses_is_a_clear_error_at_once(
+    options: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        OrmarManager("postgresql://bot:secret@localhost/bot", **options)
+    message = str(caught.value)
+    assert message.startswith("Invalid OrmarManager option for 'postgresql+asyncpg://bot:***@")
+    assert reason in message
+    assert message.endswith("create_async_engine(); check their spelling.")
+
+
 async def test_start_is_idempotent_and_safe_to_call_concurrently(sqlite_url: str) -> None:
     manager = OrmarManager(sqlite_url)
     await asyncio.gather(*(manager.start() for _ in range(10)))

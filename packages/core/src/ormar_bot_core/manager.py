@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import ormar
 from sqlalchemy import text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .apps import OrmarApp
@@ -57,6 +58,11 @@ class OrmarManager:
         (``pool_size``, ``echo``, …).
     :param upgrade_on_start: apply every app's migrations (:meth:`upgrade`) when :meth:`start`
         connects, so a bot migrates itself at boot.
+    :raises ~ormar_bot_core.errors.DatabaseURLError: the URL is malformed or names a database
+        other than SQLite, PostgreSQL, MySQL or MariaDB.
+    :raises ~ormar_bot_core.errors.MissingDriverError: its async driver is not installed.
+    :raises ~ormar_bot_core.errors.ConfigurationError: a timeout is not a number of seconds
+        above 0, or a PRAGMA or an engine option is refused.
     """
 
     def __init__(
@@ -74,12 +80,13 @@ class OrmarManager:
         """The URL as given."""
         self.url, self._backend = resolve_url(database_url)
         """The URL with its async driver, as the engine uses it."""
-        self.start_timeout = start_timeout
-        self.close_timeout = close_timeout
+        self.start_timeout = _positive_seconds("start_timeout", start_timeout)
+        self.close_timeout = _positive_seconds("close_timeout", close_timeout)
         self._sqlite_pragmas = merge_pragmas(sqlite_pragmas)
         self.force_rollback = force_rollback
         """Takes effect at the next :meth:`start`."""
         self._engine_options = engine_options
+        self._check_engine_options()
         self.upgrade_on_start = upgrade_on_start
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
@@ -171,6 +178,23 @@ class OrmarManager:
                 f"{str(folder)!r} does not exist. Create it, or fix the path in the URL "
                 "(three slashes for a relative path, four for an absolute one)."
             )
+
+    def _check_engine_options(self) -> None:
+        # A misspelt option would otherwise surface as SQLAlchemy's TypeError at start(),
+        # when the bot is already logging in. Building an engine opens no connection.
+        try:
+            engine = self._create_engine()
+        except Exception as error:  # noqa: BLE001 - a wrong value can fail in any way
+            # "Invalid argument(s) 'pool_sise' sent to create_engine(), using configuration …"
+            reason = str(error).split(", using configuration")[0].rstrip(". ")
+            if not isinstance(error, (TypeError, ArgumentError)):
+                reason = f"{type(error).__name__}: {reason}"
+            raise ConfigurationError(
+                f"Invalid OrmarManager option for {mask_url(self.url)!r}: {reason}. The "
+                "keywords OrmarManager does not take itself go to SQLAlchemy's "
+                "create_async_engine(); check their spelling."
+            ) from None
+        engine.sync_engine.dispose()
 
     def _loop_lock(self) -> asyncio.Lock:
         # A bot may be run more than once in one process, each time on a new event loop.
@@ -265,3 +289,9 @@ class OrmarManager:
         except BaseException:
             await database.disconnect()
             raise
+
+
+def _positive_seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(f"{name} must be a number of seconds above 0, not {value!r}.")
+    return float(value)
