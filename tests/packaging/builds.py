@@ -39,6 +39,10 @@ def build_wheels(root: Path, out: Path) -> dict[str, Message]:
         (wheel,) = target.glob("*.whl")
         assert len(list(target.glob("*.tar.gz"))) == 1
         with zipfile.ZipFile(wheel) as archive:
+            # Without the marker, type checkers ignore the package's annotations.
+            assert f"{PACKAGES[folder]}/py.typed" in archive.namelist(), (
+                f"{wheel.name}: no py.typed"
+            )
             (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
             metadata[folder] = Parser().parsestr(archive.read(name).decode())
     return metadata
