@@ -467,6 +467,49 @@ async def test_apps_are_upgraded_in_foreign_key_order_and_downgraded_in_reverse(
     assert not {"star_stars", "users_users"} & await table_names(database_url)
 
 
+async def test_an_app_upgraded_alone_needs_the_apps_it_references_at_their_newest(
+    tmp_path: Path, database_url: str
+) -> None:
+    declare_related(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    with pytest.raises(
+        MigrationUsageError,
+        match=r"App 'star' needs 'users' first .*run 'ormar-bot upgrade --app users', or "
+        "upgrade without --app",
+    ):
+        await upgrade(project, "star")
+    assert not {"star_stars", "users_users"} & await table_names(database_url)
+    assert await current(project) == {"users": (), "star": ()}
+
+    # Once the referenced app is at its newest migration, the app goes alone.
+    await upgrade(project, "users")
+    assert [state.after for state in await upgrade(project, "star")] == [("0001",)]
+    assert await check(project, live=True) == {}
+
+
+async def test_an_app_referenced_by_applied_apps_is_not_downgraded(
+    tmp_path: Path, database_url: str
+) -> None:
+    declare_related(tmp_path)
+    project = Project(OrmarManager(database_url))
+    await migrate(project)
+    await upgrade(project)
+    with pytest.raises(
+        MigrationUsageError,
+        match=r"App 'users' cannot be downgraded while 'star' has migrations applied .*"
+        "run 'ormar-bot downgrade star base' first",
+    ):
+        await downgrade(project, "users")
+    assert {"star_stars", "users_users"} <= await table_names(database_url)
+    assert await current(project) == {"users": ("0001",), "star": ("0001",)}
+
+    # Once the referencing app is at base, the referenced one may go.
+    await downgrade(project, "star", "base")
+    assert [state.after for state in await downgrade(project, "users")] == [()]
+    assert not {"star_stars", "users_users"} & await table_names(database_url)
+
+
 def test_a_cycle_between_apps_is_named(tmp_path: Path) -> None:
     first = OrmarApp.create_app("first", migrations_dir=tmp_path / "a", module="test_apps.a")
     second = OrmarApp.create_app("second", migrations_dir=tmp_path / "b", module="test_apps.b")

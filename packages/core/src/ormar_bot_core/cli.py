@@ -240,12 +240,21 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
 
     sub = add("upgrade", _upgrade, "apply migrations (every app, dependencies first)")
-    app_option(sub, "every app")
+    sub.add_argument(
+        "--app",
+        metavar="NAME",
+        help="only this app (every app by default); the apps its foreign keys point into must "
+        "be at their newest migration already",
+    )
     sub.add_argument("revision", nargs="?", default="heads", metavar="REV", help="default: heads")
     sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
 
     sub = add("downgrade", _downgrade, "revert an app's migrations")
-    sub.add_argument("app", metavar="APP")
+    sub.add_argument(
+        "app",
+        metavar="APP",
+        help="the app; apps whose foreign keys point into it must have no migration applied",
+    )
     sub.add_argument("revision", nargs="?", default="-1", metavar="REV", help="default: -1")
     sub.add_argument(
         "--sql", action="store_true", help="print the SQL of a FROM:TO range instead of running it"

@@ -168,6 +168,63 @@ def _applying(
     return states
 
 
+def _applied(connection: Connection, project: Project, app: OrmarApp) -> tuple[str, ...]:
+    """What the database records for ``app`` (its old version table counts too)."""
+    config = project.config(app, connection=connection)
+    return _database_heads(connection, config) or legacy.version_heads(connection, app)
+
+
+def _check_dependencies(connection: Connection, project: Project, app: OrmarApp) -> None:
+    """Refuse to upgrade ``app`` alone while an app its foreign keys point into (directly or
+    not) is not at its newest migration: its tables may not exist yet.
+
+    :raises MigrationUsageError: naming those apps and what to run.
+    """
+    if not project.config(app).has_history():
+        return
+    behind: list[str] = []
+    for other in project.dependencies([app]):
+        if other is app:
+            continue
+        config = project.config(other)
+        newest = set(script_directory(config).get_heads()) if config.has_history() else set()
+        if not newest or set(_applied(connection, project, other)) != newest:
+            behind.append(other.name)
+    if not behind:
+        return
+    names = ", ".join(repr(name) for name in behind)
+    first = " ".join(f"'ormar-bot upgrade --app {name}'" for name in behind)
+    raise MigrationUsageError(
+        f"App {app.name!r} needs {names} first (its foreign keys point there, and "
+        f"{'they are' if len(behind) > 1 else 'it is'} not at the newest migration): run "
+        f"{first}, or upgrade without --app."
+    )
+
+
+def _check_dependents(connection: Connection, project: Project, app: OrmarApp) -> None:
+    """Refuse to downgrade ``app`` while apps whose foreign keys point into it (directly or
+    not) still have migrations applied: their references would break.
+
+    :raises MigrationUsageError: naming those apps and what to run.
+    """
+    applied = [
+        other.name
+        for other in reversed(project.ordered)
+        if other is not app
+        and app in project.dependencies([other])
+        and _applied(connection, project, other)
+    ]
+    if not applied:
+        return
+    names = ", ".join(repr(name) for name in applied)
+    first = " ".join(f"'ormar-bot downgrade {name} base'" for name in applied)
+    raise MigrationUsageError(
+        f"App {app.name!r} cannot be downgraded while {names} "
+        f"{'have' if len(applied) > 1 else 'has'} migrations applied (their foreign keys "
+        f"point into it): run {first} first."
+    )
+
+
 async def upgrade(
     project: Project, app: str | None = None, revision: str = "heads"
 ) -> list[AppState]:
@@ -175,7 +232,12 @@ async def upgrade(
     to ``revision``. Holds the migration lock; on SQLite and PostgreSQL all of it is one
     transaction.
 
-    :raises MigrationUsageError: a revision other than ``heads`` without ``app``.
+    An app upgraded alone needs the apps its foreign keys point into (directly or not) at
+    their newest migration already; they are not upgraded along with it.
+
+    :raises MigrationUsageError: a revision other than ``heads`` without ``app``; ``app``'s
+        foreign keys point into an app that is not at its newest migration (upgrade that app
+        first, or every app).
     :raises RevisionNotFoundError: the app has no such revision.
     """
     if app is None and revision not in _HEADS:
@@ -184,19 +246,26 @@ async def upgrade(
         )
     _check_direction(app, revision, "upgrade")
     apps = project.select(app)
-    return await run_on_database(
-        project.manager,
-        lambda connection: _applying(connection, project, apps, revision, "Upgrading", "upgrade"),
-        lock=True,
-    )
+
+    def work(connection: Connection) -> list[AppState]:
+        if app is not None:
+            _check_dependencies(connection, project, apps[0])
+        return _applying(connection, project, apps, revision, "Upgrading", "upgrade")
+
+    return await run_on_database(project.manager, work, lock=True)
 
 
 async def downgrade(project: Project, app: str | None, revision: str = "-1") -> list[AppState]:
     """Revert migrations of ``app`` (default: one step). With ``app=None`` every app goes to
     ``base``, in reverse dependency order.
 
+    An app is only downgraded alone while the apps whose foreign keys point into it (directly
+    or not) have no migration applied: downgrade those to ``base`` first.
+
     :raises MigrationError: the app has nothing applied, or ``revision`` lies below its first
         migration.
+    :raises MigrationUsageError: apps whose foreign keys point into ``app`` have migrations
+        applied.
     """
     if app is None and revision != "base":
         raise MigrationUsageError(
@@ -204,13 +273,13 @@ async def downgrade(project: Project, app: str | None, revision: str = "-1") -> 
         )
     _check_direction(app, revision, "downgrade")
     apps = list(reversed(project.select(app)))
-    return await run_on_database(
-        project.manager,
-        lambda connection: _applying(
-            connection, project, apps, revision, "Downgrading", "downgrade"
-        ),
-        lock=True,
-    )
+
+    def work(connection: Connection) -> list[AppState]:
+        if app is not None:
+            _check_dependents(connection, project, apps[0])
+        return _applying(connection, project, apps, revision, "Downgrading", "downgrade")
+
+    return await run_on_database(project.manager, work, lock=True)
 
 
 def _check_direction(app: str | None, revision: str, run: str) -> None:
