@@ -2,7 +2,9 @@
 
 Usage: ``python bot_process.py FORK DATABASE`` with the local Discord's endpoints in the
 environment (``DiscordServer.endpoints.to_environ()``). Commands: ``!add <text>``, ``!stop``
-(closes the bot from inside). After ``run()`` returns, prints whether the database is closed.
+(closes the bot from inside). While closing, it makes the writes of ``notes.shutdown_writes``
+(nextcord's include a bot-level ``on_close`` listener). After ``run()`` returns, prints whether
+the database is closed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from forks import load_fork
-from notes import define_notes, notes_cog, shutdown_cog
+from notes import define_notes, listen_for_close, notes_cog, shutdown_cog
 from ormar_bot_core.testing import Endpoints, point_client_at
 
 
@@ -35,6 +37,7 @@ def main(fork: str, database: Path) -> None:
     if fork == "nextcord":
         for cog in cogs:
             bot.add_cog(cog)
+    listen_for_close(fork, bot, note)
 
     @bot.command()  # type: ignore[untyped-decorator]
     async def stop(ctx: Any) -> None:

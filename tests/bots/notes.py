@@ -105,6 +105,20 @@ def shutdown_cog(fork: str, commands: ModuleType, note: type[NoteBase]) -> Any:
     return SyncUnload()
 
 
+def listen_for_close(fork: str, bot: Any, note: type[NoteBase]) -> None:
+    """On nextcord, give ``bot`` a bot-level ``on_close`` listener that writes (nextcord runs it
+    as a task while closing); discord.py has no such event."""
+    if fork == "discord":
+        return
+
+    async def on_close() -> None:
+        await write_later(note, "on_close")
+
+    bot.add_listener(on_close, "on_close")
+
+
 def shutdown_writes(fork: str) -> set[str]:
-    """The notes :func:`shutdown_cog` writes on ``fork``."""
-    return {"cog_unload", "task from cog_unload"} if fork == "discord" else {"task from cog_unload"}
+    """The notes :func:`shutdown_cog` and :func:`listen_for_close` write on ``fork``."""
+    if fork == "discord":
+        return {"cog_unload", "task from cog_unload"}
+    return {"task from cog_unload", "on_close"}

@@ -12,11 +12,11 @@ from forks import Fork
 from notes import (
     create_tables,
     define_notes,
+    listen_for_close,
     notes_cog,
     shutdown_cog,
     shutdown_writes,
     stored_texts,
-    write_later,
 )
 from ormar_bot_core import ConfigurationError, attach
 from ormar_bot_core.testing import DiscordServer, running_bot
@@ -33,13 +33,7 @@ async def test_attached_bot_keeps_the_guarantees(
     await fork.add_cog(bot, notes_cog(fork.commands, note))
     await fork.add_cog(bot, shutdown_cog(fork.name, fork.commands, note))
     expected = {"in the READY burst", *shutdown_writes(fork.name)}
-    if not fork.is_discordpy:
-
-        async def on_close() -> None:
-            await write_later(note, "on_close")
-
-        bot.add_listener(on_close, "on_close")
-        expected.add("on_close")
+    listen_for_close(fork.name, bot, note)
     channel = server.guilds[0].channel
     first = server.queue_message(channel, "!add in the READY burst")
 

@@ -1,7 +1,8 @@
 """``bot.run()`` in a process of its own, stopped from a command and by SIGTERM.
 
 The process must exit with status 0 after closing its database, with every write it acknowledged
-and every write made while shutting down on disk.
+and every write made while shutting down on disk (``notes.shutdown_writes``: a cog's
+``cog_unload``, and on nextcord a bot-level ``on_close`` listener too).
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from forks import Fork
 from notes import (
     create_tables,
     define_notes,
+    listen_for_close,
     notes_cog,
     shutdown_cog,
     shutdown_writes,
     stored_texts,
-    write_later,
 )
 from ormar_bot_core.testing import DiscordServer, running_bot
 
@@ -31,13 +31,7 @@ async def test_writes_during_close_are_on_disk(
     await fork.add_cog(bot, notes_cog(fork.commands, note))
     await fork.add_cog(bot, shutdown_cog(fork.name, fork.commands, note))
     expected = {"acknowledged", *shutdown_writes(fork.name)}
-    if not fork.is_discordpy:
-
-        async def on_close() -> None:
-            await write_later(note, "on_close")
-
-        bot.add_listener(on_close, "on_close")
-        expected.add("on_close")
+    listen_for_close(fork.name, bot, note)
 
     async with running_bot(bot, server):
         await server.ask(server.guilds[0].channel, "!add acknowledged")
