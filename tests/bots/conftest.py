@@ -6,7 +6,9 @@ The bots are real, unmodified nextcord / discord.py clients talking to the local
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import importlib
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,19 @@ async def server(fork: Fork) -> AsyncIterator[DiscordServer]:
         server.add_guild("Test Guild", channels=("general", "random"))
         with point_client_at(fork.name, server):
             yield server
+
+
+@pytest.fixture
+def extension_package(tmp_path: Path) -> Iterator[Path]:
+    """An empty package ``bot_cogs`` on ``sys.path`` for the test's extension modules; it and
+    its modules are forgotten afterwards."""
+    root = tmp_path / "extensions"
+    package = root / "bot_cogs"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    yield package
+    sys.path.remove(str(root))
+    for name in [name for name in sys.modules if name.partition(".")[0] == package.name]:
+        del sys.modules[name]

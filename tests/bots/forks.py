@@ -42,6 +42,17 @@ class Fork:
         if inspect.isawaitable(result):
             await result
 
+    async def load_extension(self, bot: Any, name: str) -> None:
+        # discord.py's extension calls are coroutines, nextcord's are not.
+        result = bot.load_extension(name)
+        if inspect.isawaitable(result):
+            await result
+
+    async def reload_extension(self, bot: Any, name: str) -> None:
+        result = bot.reload_extension(name)
+        if inspect.isawaitable(result):
+            await result
+
 
 PACKAGES = {"nextcord": "nextcord_ormar", "discord": "discordpy_ormar"}
 
