@@ -281,6 +281,24 @@ def test_a_revision_that_does_not_exist(cli: CliProject) -> None:
     assert_error(cli.run("show", "users", "abc", status=None), 2, "no revision 'abc'")
 
 
+def test_malformed_revisions_and_ranges_are_usage_errors(cli: CliProject) -> None:
+    cli.run("migrate")
+    cases = [
+        (("show", "users", "0001:0001"), "show takes one revision, not a range ('0001:0001')"),
+        (("show", "users", "0001@"), "App 'users' has no revision '0001@'"),
+        (("show", "users", "-5"), "App 'users' has no revision '-5'"),
+        (("show", "users", "base"), "'base' is the state before the first migration"),
+        (("show", "users", "head+1"), "'head+1' goes beyond its newest migration"),
+        (("upgrade", "--app", "users", "@"), "App 'users' has no revision '@'"),
+        (("upgrade", "--app", "users", "head+1"), "'head+1' goes beyond its newest migration"),
+        (("upgrade", "--app", "users", "heads+2"), "'heads+2' goes beyond its newest migration"),
+    ]
+    for args, message in cases:
+        assert_error(cli.run(*args, status=None), 2, message)
+    assert "Revision ID: 0001" in cli.run("show", "users", "head").stdout
+    assert not (cli.root / "db.sqlite").exists()
+
+
 def test_downgrading_below_the_first_migration(cli: CliProject) -> None:
     cli.run("migrate")
     cli.run("upgrade")
@@ -292,7 +310,7 @@ def test_downgrading_below_the_first_migration(cli: CliProject) -> None:
 def test_steps_beyond_the_history_the_wrong_way_or_over_a_range(cli: CliProject) -> None:
     cli.run("migrate")
     assert_error(
-        cli.run("upgrade", "--app", "star", "+2", status=None), 1, "beyond its newest migration"
+        cli.run("upgrade", "--app", "users", "+2", status=None), 1, "beyond its newest migration"
     )
     assert_error(
         cli.run("upgrade", "--app", "star", "-1", status=None),

@@ -32,6 +32,7 @@ from ..errors import (
     MigrationError,
     MigrationUsageError,
     ModelsChangedError,
+    RevisionNotFoundError,
     UnsafeMigrationError,
 )
 from . import legacy
@@ -246,6 +247,7 @@ async def upgrade(
         )
     _check_direction(app, revision, "upgrade")
     apps = project.select(app)
+    _check_target(project, apps, revision)
 
     def work(connection: Connection) -> list[AppState]:
         if app is not None:
@@ -273,6 +275,7 @@ async def downgrade(project: Project, app: str | None, revision: str = "-1") -> 
         )
     _check_direction(app, revision, "downgrade")
     apps = list(reversed(project.select(app)))
+    _check_target(project, apps, revision)
 
     def work(connection: Connection) -> list[AppState]:
         if app is not None:
@@ -280,6 +283,17 @@ async def downgrade(project: Project, app: str | None, revision: str = "-1") -> 
         return _applying(connection, project, apps, revision, "Downgrading", "downgrade")
 
     return await run_on_database(project.manager, work, lock=True)
+
+
+def _check_target(project: Project, apps: Sequence[OrmarApp], revision: str) -> None:
+    """Refuse a revision an app does not have before connecting (as :func:`_applying` would).
+
+    :raises RevisionNotFoundError: an app has no such revision.
+    """
+    for app in apps:
+        config = project.config(app)
+        if config.has_history() or revision not in (*_HEADS, "base"):
+            check_revision(config, revision)
 
 
 def _check_direction(app: str | None, revision: str, run: str) -> None:
@@ -397,14 +411,37 @@ def history(project: Project, app: str | None = None) -> dict[str, list[Script]]
 
 
 def show(project: Project, app: str, revision: str = "heads") -> list[Script]:
-    """The revision(s) ``revision`` designates in ``app``'s history."""
+    """The revision(s) ``revision`` designates in ``app``'s history.
+
+    :raises MigrationUsageError: ``revision`` is a range or ``base`` (which is no revision).
+    :raises RevisionNotFoundError: the app has no such revision.
+    """
     (each,) = project.select(app)
+    if ":" in revision:
+        raise MigrationUsageError(
+            f"show takes one revision, not a range ({revision!r}); to list them all, run "
+            f"'ormar-bot history --app {each.name}'."
+        )
+    if revision.partition("@")[2] == "base" or revision == "base":
+        raise MigrationUsageError(
+            f"'base' is the state before the first migration of app {each.name!r}, not a "
+            f"revision: name one (see 'ormar-bot history --app {each.name}')."
+        )
     config = project.config(each)
     check_revision(config, revision)
     if not config.has_history():
         return []
-    found = script_directory(config).get_revisions(revision)
-    return [script for script in found if isinstance(script, Script)]
+    scripts = script_directory(config)
+    try:
+        found = [script for script in scripts.get_revisions(revision) if isinstance(script, Script)]
+    except Exception:  # noqa: BLE001 - Alembic answers what it cannot resolve with anything
+        found = []
+    if not found:
+        raise RevisionNotFoundError(
+            f"App {each.name!r} has no revision {revision!r} (see 'ormar-bot history --app "
+            f"{each.name}')."
+        )
+    return found
 
 
 def _write_empty(project: Project, app: OrmarApp, message: str | None) -> NewRevision:

@@ -24,6 +24,7 @@ __all__ = ["check_revision", "revisions_of", "run_alembic", "script_directory"]
 T = TypeVar("T")
 
 _SYMBOLIC = re.compile(r"(heads?|base)([+-]\d+)?\Z|[+-]\d+\Z")
+_BEYOND_HEADS = re.compile(r"heads?\+(\d+)\Z")
 _DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
 # "Revision 0000 referenced from 0000 -> 0001 (head), create_star is not present"
 _MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\S+)")
@@ -100,12 +101,18 @@ def check_revision(config: Config, revision: str) -> None:
     """
     for part in revision.split(":"):
         target = part.partition("@")[2] or part
+        beyond = _BEYOND_HEADS.match(target)
+        if beyond is not None and int(beyond.group(1)):
+            raise RevisionNotFoundError(
+                f"App {config.app.name!r}: {part!r} goes beyond its newest migration; use "
+                f"'heads' for the newest (see 'ormar-bot history --app {config.app.name}')."
+            )
         if _SYMBOLIC.match(target):
             continue
         known = revisions_of(config)
         try:
             found = script_directory(config).get_revisions(part) if known else ()
-        except (RevisionError, CommandError):
+        except Exception:  # noqa: BLE001 - Alembic answers malformed ids ('@') with anything
             found = ()
         if not found:
             listed = ", ".join(reversed(known)) or "none yet"
