@@ -299,6 +299,61 @@ def test_malformed_revisions_and_ranges_are_usage_errors(cli: CliProject) -> Non
     assert not (cli.root / "db.sqlite").exists()
 
 
+CYCLE = """
+import os
+
+import ormar
+from ormar_bot_core import AppModel, OrmarApp, OrmarManager
+
+manager = OrmarManager(os.environ["BOT_DATABASE_URL"])
+alpha = OrmarApp.create_app("alpha")
+beta = OrmarApp.create_app("beta"{beta_dir})
+
+
+class A(AppModel):
+    ormar_config = alpha.copy()
+    id: int = ormar.Integer(primary_key=True)
+
+
+class B(AppModel):
+    ormar_config = beta.copy()
+    id: int = ormar.Integer(primary_key=True)
+    {beta_field}
+
+
+class C(AppModel):
+    ormar_config = alpha.copy()
+    id: int = ormar.Integer(primary_key=True)
+    b: B | None = ormar.ForeignKey(B)
+"""
+
+
+def test_a_cycle_or_a_shared_folder_is_a_configuration_error_with_or_without_app(
+    tmp_path: Path,
+) -> None:
+    cli = CliProject(tmp_path, "sqlite:///db.sqlite")
+    cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\nbot = manager\n")
+    cli.write("bot.py", CYCLE.format(beta_dir="", beta_field="a: A | None = ormar.ForeignKey(A)"))
+    for args in (
+        ("upgrade",),
+        ("upgrade", "--app", "alpha"),
+        ("migrate", "--app", "beta"),
+        ("history", "--app", "alpha"),
+    ):
+        assert_error(cli.run(*args, status=None), 2, "cycle: 'alpha' -> 'beta' -> 'alpha'")
+    assert not (tmp_path / "db.sqlite").exists()
+
+    cli.write(
+        "bot.py",
+        CYCLE.format(beta_dir=", migrations_dir='alpha/migrations'", beta_field="name: str = ''"),
+    )
+    assert_error(
+        cli.run("migrate", "--app", "alpha", status=None),
+        2,
+        "Apps 'alpha' and 'beta' would both keep their migrations in",
+    )
+
+
 def test_downgrading_below_the_first_migration(cli: CliProject) -> None:
     cli.run("migrate")
     cli.run("upgrade")

@@ -19,9 +19,11 @@ result.
 
 Exit status: 0 on success; 2 when the command line or the project's configuration is wrong
 (unknown app or revision, a step the wrong way, no or broken ``nxalembic.ini``, a target that is
-no bot or manager); 1 when the work failed (the module does not import, a revision file does not
-load, the database is unreachable, a downgrade below the first migration, ``check`` found
-differences, an unsafe migration). Errors are one line on stderr, database passwords masked;
+no bot or manager, foreign keys forming a cycle between apps, two apps sharing a migrations
+folder or a table, an app upgraded or downgraded alone out of foreign-key order); 1 when the
+work failed (the module does not import, a revision file does not load, the database is
+unreachable, a downgrade below the first migration, ``check`` found differences, an unsafe
+migration). Errors are one line on stderr, database passwords masked;
 ``--verbose`` adds the traceback.
 """
 
@@ -37,7 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import AppError, MigrationUsageError, OrmarBotError
+from .errors import AppError, MigrationConflictError, MigrationUsageError, OrmarBotError
 
 if TYPE_CHECKING:
     from .migrations import AppState, NewRevision, Project
@@ -313,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         modules = [*args.modules, *getattr(args, "modules_after_command", [])]
         return handler(find_project(args.bot, modules=modules), args)
-    except (MigrationUsageError, AppError) as error:
+    except (MigrationUsageError, MigrationConflictError, AppError) as error:
         status = 2
         failure: BaseException = error
     except OrmarBotError as error:

@@ -65,9 +65,12 @@ class Project:
         """The app called ``name``, or every app in migration order.
 
         :raises MigrationUsageError: no app has that name.
+        :raises MigrationConflictError: foreign keys between apps form a cycle (checked for
+            one app too, so that a command behaves the same with and without ``--app``).
         """
+        ordered = self.ordered
         if name is None:
-            return self.ordered
+            return ordered
         app = self.apps.get(name)
         if app is None:
             known = ", ".join(sorted(self.apps)) or "none are declared"
