@@ -213,7 +213,10 @@ def test_no_ini_and_no_bot(cli: CliProject) -> None:
 
 def test_a_broken_ini(cli: CliProject) -> None:
     cli.write("nxalembic.ini", "[nxalembic\nmodule = bot\n")
-    assert_error(cli.run("upgrade", status=None), 2, "Cannot read")
+    result = cli.run("upgrade", status=None)
+    assert_error(result, 2, "Cannot read")
+    assert "headers. It needs a [nxalembic] section" in result.stderr
+    assert ".." not in result.stderr
     cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\n")
     assert_error(cli.run("upgrade", status=None), 2, "is incomplete: it needs a [nxalembic]")
 
@@ -269,6 +272,14 @@ def test_an_unreachable_database_masks_its_password(tmp_path: Path) -> None:
     assert "s3cret" not in result.stderr
     # Writing migrations needs no database.
     assert "wrote" in cli.run("migrate").stdout
+
+
+def test_a_sqlite_file_that_cannot_be_opened_gets_advice_about_files(tmp_path: Path) -> None:
+    cli = write_project(tmp_path, "sqlite:///no/such/folder/db.sqlite")
+    result = cli.run("current", status=None)
+    assert_error(result, 1, "Check that the file's folder exists")
+    assert "server" not in result.stderr
+    assert ".." not in result.stderr
 
 
 def test_a_revision_that_does_not_exist(cli: CliProject) -> None:
@@ -463,6 +474,19 @@ def test_nxalembic_is_the_same_program(cli: CliProject) -> None:
         check=False,
     )
     assert result.stderr.startswith("nxalembic: error: Unknown app 'nope'")
+    # The commands a message suggests are written as the program was run.
+    result = subprocess.run(
+        [str(nxalembic), "upgrade", "--app", "star", "-1"],
+        cwd=cli.root,
+        env={**os.environ, "BOT_DATABASE_URL": cli.database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "run 'nxalembic downgrade star -1' instead" in result.stderr
+    assert "ormar-bot" not in result.stderr
 
 
 def test_a_bot_whose_apps_load_at_run_time_is_told_to_name_them(cli: CliProject) -> None:

@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -296,8 +297,15 @@ def _configure_logging(verbose: bool) -> None:
         logger.setLevel(logging.INFO if verbose else quiet)
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+def _one_line(error: BaseException, prog: str = "ormar-bot") -> str:
+    """The error's message on one line; commands it suggests are written with ``prog``, the
+    name the command was run as (``nxalembic``, say)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return _SUGGESTED.sub(lambda match: f"{match.group(1)}{prog} ", text)
+
+
+# A command a message suggests: 'ormar-bot upgrade --app star'.
+_SUGGESTED = re.compile(r"(')ormar-bot ")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -326,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     if args.verbose:
         traceback.print_exception(failure)
-    print(f"{prog}: error: {_one_line(failure)}", file=sys.stderr)
+    print(f"{prog}: error: {_one_line(failure, prog)}", file=sys.stderr)
     return status
 
 

@@ -58,9 +58,14 @@ async def _connect(engine: AsyncEngine, url: URL) -> AsyncConnection:
     try:
         return await engine.connect()
     except Exception as error:  # noqa: BLE001 - any failure to connect is the same to the user
+        advice = (
+            "Check that the file's folder exists and that the file may be read and written."
+            if url.get_backend_name() == "sqlite"
+            else "Check that the server runs and that the URL is right."
+        )
         raise DatabaseUnavailableError(
             f"Cannot connect to the database at {mask_url(url)!r}: "
-            f"{describe_error(error, url)}. Check that the server runs and that the URL is right."
+            f"{describe_error(error, url).rstrip('.')}. {advice}"
         ) from None
 
 

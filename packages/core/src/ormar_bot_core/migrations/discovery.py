@@ -73,7 +73,7 @@ def read_target(bot: str | None, directory: Path, modules: Sequence[str] = ()) -
     except (configparser.Error, UnicodeDecodeError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise MigrationUsageError(
-            f"Cannot read {ini}: {reason}. {_INI_HELP.capitalize()}."
+            f"Cannot read {ini}: {reason.rstrip('.')}. {_INI_HELP.capitalize()}."
         ) from None
     values = parser[_SECTION] if parser.has_section(_SECTION) else None
     module = values.get("module", "").strip() if values is not None else ""
