@@ -231,7 +231,17 @@ def test_a_module_that_fails_to_import_shows_its_error(cli: CliProject) -> None:
     assert_error(result, 1, "Cannot import 'bot' (from nxalembic.ini): RuntimeError: token missing")
     assert "bot.py, line 2" in result.stderr
     cli.write("nxalembic.ini", "[nxalembic]\nmodule = nobot\nbot = bot\n")
-    assert_error(cli.run("heads", status=None), 1, "ModuleNotFoundError: No module named 'nobot'")
+    result = cli.run("heads", status=None)
+    assert_error(result, 1, "ModuleNotFoundError: No module named 'nobot'.")
+    assert "line" not in result.stderr  # no line of the library, nor of importlib
+    # A SyntaxError points at its own file and line, in a module the bot imports.
+    cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\nbot = manager\n")
+    cli.write("bot.py", "import helpers\n")
+    cli.write("helpers.py", "x = 1\ndef broken(:\n")
+    result = cli.run("heads", status=None)
+    assert_error(result, 1, "Cannot import 'bot' (from nxalembic.ini): SyntaxError: ")
+    assert f"({cli.root / 'helpers.py'}, line 2). Run" in result.stderr
+    assert "discovery.py" not in result.stderr
     # An error raised inside the library points at the project's line that led to it.
     cli.write("nxalembic.ini", "[nxalembic]\nmodule = bot\nbot = manager\n")
     cli.write(

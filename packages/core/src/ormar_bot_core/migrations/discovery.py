@@ -90,20 +90,32 @@ def _in_project(filename: str, directory: Path) -> bool:
     return path.is_relative_to(directory) and "site-packages" not in path.parts
 
 
+def _location(error: BaseException, directory: Path) -> str:
+    """Where in the user's project ``error`` comes from: `` (file, line n)``, or nothing.
+
+    A SyntaxError names the file and line it is about; otherwise the project's own line that
+    led to the error (a bad URL given to the manager) says more than the line of the library
+    that raised it. A missing module involves no line of the project, and gets no location
+    rather than one in ormar-bot or importlib.
+    """
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        return f" ({error.filename}, line {error.lineno})"
+    user = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if "importlib" not in frame.filename and _in_project(frame.filename, directory)
+    ]
+    return f" ({user[-1].filename}, line {user[-1].lineno})" if user else ""
+
+
 def _import(name: str, spec: TargetSpec, directory: Path) -> ModuleType:
     try:
         return importlib.import_module(name)
     except (Exception, SystemExit) as error:  # the user's module can raise anything
-        frames = [
-            frame
-            for frame in traceback.extract_tb(error.__traceback__)
-            if "importlib" not in frame.filename
-        ]
-        # The project's own line that led to the error (a bad URL given to the manager) says
-        # more than the library's line that raised it.
-        user = [frame for frame in frames if _in_project(frame.filename, directory)] or frames
-        where = f" ({user[-1].filename}, line {user[-1].lineno})" if user else ""
-        lines = str(error).strip().splitlines()
+        where = _location(error, directory)
+        # A SyntaxError's text repeats its file and line, which `where` gives in full.
+        text = error.msg if isinstance(error, SyntaxError) and error.msg else str(error)
+        lines = text.strip().splitlines()
         reason = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
         raise MigrationTargetError(
             f"Cannot import {name!r} (from {spec.source}): {reason}{where}. Run "
