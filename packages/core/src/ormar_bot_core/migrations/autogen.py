@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import decimal
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
@@ -19,6 +21,8 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import False_, True_
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .config import Config
@@ -28,6 +32,8 @@ __all__ = [
     "Comparison",
     "TypeRenderer",
     "auto_message",
+    "compare_server_default",
+    "compare_type",
     "context_options",
     "describe",
     "tidy",
@@ -124,13 +130,23 @@ def unsafe_columns(upgrade_ops: ops.UpgradeOps) -> list[tuple[str, str]]:
 
 
 class TypeRenderer:
-    """Alembic's ``render_item`` hook, for column types.
+    """Alembic's ``render_item`` hook, for column types and server defaults.
 
-    Types from outside SQLAlchemy (``ormar.UUID``, encrypted strings) are written as the
-    SQLAlchemy type they store as, so revision files never import ormar internals; everything
-    else renders as Alembic renders it. The imports of dialect types (``from
+    Every type is written as a public SQLAlchemy type that a revision file can import:
+
+    - types from outside SQLAlchemy (``ormar.UUID``, encrypted strings) as the SQLAlchemy type
+      they store as, so revision files never import ormar internals;
+    - the private types of drivers (``AsyncpgCHAR``, ``AsyncpgInteger``, ...), which a type
+      adapted to a dialect is, as the first public type they derive from (``sa.CHAR``);
+
+    everything else renders as Alembic renders it. The imports of dialect types (``from
     sqlalchemy.dialects import mysql``) are noted in :attr:`imports` too, because
     ``render_python_code`` keeps Alembic's own list to itself.
+
+    Server defaults of ``sqlalchemy.false()``, ``true()`` and SQL functions of the current
+    time (``func.now()``) are written as those expressions, not as the SQL of the database
+    compared with: that may be a SQLite scratch database standing in for the real one
+    (``0`` is no default for a PostgreSQL boolean).
     """
 
     def __init__(self) -> None:
@@ -139,22 +155,28 @@ class TypeRenderer:
     def __call__(
         self, type_: str, obj: Any, autogen_context: AutogenContext
     ) -> str | Literal[False]:
-        if type_ != "type":
+        if type_ == "server_default":
+            return _render_portable_default(obj, autogen_context)
+        if type_ != "type" or not isinstance(obj, TypeEngine):
             return False
-        if isinstance(obj, TypeDecorator) and not type(obj).__module__.startswith("sqlalchemy."):
-            stored: TypeEngine[Any] = obj.load_dialect_impl(autogen_context.dialect)
-            while isinstance(stored, TypeDecorator):
+        stored: TypeEngine[Any] = obj
+        if isinstance(obj, TypeDecorator) and not _is_sqlalchemy(type(obj)):
+            stored = obj.load_dialect_impl(autogen_context.dialect)
+            while isinstance(stored, TypeDecorator) and not _is_sqlalchemy(type(stored)):
                 stored = stored.impl_instance
-            obj = stored
-            if not type(obj).__module__.startswith("sqlalchemy."):
-                return False
-            dialect = self._note(obj, autogen_context)
-            if dialect:
-                return f"{dialect}.{obj!r}"
-            prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
-            return f"{prefix}{obj!r}"
-        self._note(obj, autogen_context)
-        return False
+        public = _public_type(type(stored))
+        if public is None:
+            return False  # a type of some library: Alembic imports it as it can
+        if stored is obj and public is type(obj):
+            self._note(obj, autogen_context)
+            return False
+        if public is not type(stored):
+            stored = stored.adapt(public)
+        dialect = self._note(stored, autogen_context)
+        if dialect:
+            return f"{dialect}.{stored!r}"
+        prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
+        return f"{prefix}{stored!r}"
 
     def _note(self, obj: Any, autogen_context: AutogenContext) -> str | None:
         match = _DIALECT_MODULE.match(type(obj).__module__)
@@ -168,6 +190,202 @@ class TypeRenderer:
 
 
 _DIALECT_MODULE = re.compile(r"sqlalchemy\.dialects\.(\w+)")
+_TIME_FUNCTIONS = frozenset(
+    {"now", "current_timestamp", "current_date", "current_time", "localtimestamp", "localtime"}
+)
+
+
+def _render_portable_default(default: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """``sa.false()``, ``sa.true()``, ``sa.func.now()``, ...: a server default that is one of
+    these, written so that it compiles for the database the revision runs on."""
+    if not isinstance(default, sqlalchemy.DefaultClause):
+        return False
+    arg = default.arg
+    prefix = autogen_context.opts.get("sqlalchemy_module_prefix") or ""
+    if isinstance(arg, False_):
+        return f"{prefix}false()"
+    if isinstance(arg, True_):
+        return f"{prefix}true()"
+    if (
+        isinstance(arg, FunctionElement)
+        and getattr(arg, "name", None) in _TIME_FUNCTIONS
+        and not arg.clauses.clauses
+        and not getattr(arg, "packagenames", ())
+    ):
+        return f"{prefix}func.{arg.name}()"
+    return False
+
+
+def _is_sqlalchemy(cls: type) -> bool:
+    return cls.__module__.startswith("sqlalchemy.")
+
+
+def _public_type(cls: type[Any]) -> type[Any] | None:
+    """The first class in ``cls``'s MRO that a revision file can name: one that ``sqlalchemy``
+    exports (``sa.CHAR``), or that its dialect's package does (``postgresql.JSONB``).
+    ``None`` when ``cls`` is no SQLAlchemy type at all."""
+    if not _is_sqlalchemy(cls):
+        return None
+    for base in cls.__mro__:
+        if base is TypeEngine:
+            break
+        if not issubclass(base, TypeEngine):
+            continue  # a mixin
+        match = _DIALECT_MODULE.match(base.__module__)
+        package = sys.modules.get(f"sqlalchemy.dialects.{match.group(1)}") if match else sqlalchemy
+        if getattr(package, base.__name__, None) is base:
+            found: type[Any] = base
+            return found
+    return None
+
+
+# -- comparing server defaults and types ---------------------------------------------------------
+
+_CAST = re.compile(
+    r"::\s*(?:\"[^\"]*\"|[a-z_][\w.]*)(?:\s+[a-z_]\w*)*(?:\s*\([\d\s,]*\))?(?:\[\])*$", re.I
+)
+_LITERAL = re.compile(r"(?:_\w+\s*)?[en]?'((?:[^'\\]|''|\\.)*)'", re.I | re.S)
+_BITS = re.compile(r"b'([01]+)'", re.I)
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?", re.I)
+_NOW = re.compile(r"(?:now|current_timestamp|transaction_timestamp)(?:\(\d*\))?", re.I)
+_NOW_KEY = ("now",)
+
+
+def _unwrap(sql: str) -> str:
+    """``sql`` without the parentheses around it and the casts after it (``('x'::text)``)."""
+    while True:
+        text = _CAST.sub("", sql.strip()).strip()
+        if text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+            text = text[1:-1]
+        if text == sql:
+            return text
+        sql = text
+
+
+def _balanced(sql: str) -> bool:
+    depth = 0
+    quoted = False
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth < 0:
+                return False
+    return depth == 0 and not quoted
+
+
+def _value_key(value: str, textual: bool) -> tuple[str, ...]:
+    """What a literal value means: text as it is for a text column; otherwise false and
+    true as 0 and 1, and numbers whatever their spelling (``'1.50'`` is ``1.5``)."""
+    if textual:
+        return ("value", value)
+    lowered = value.strip().lower()
+    lowered = {"false": "0", "true": "1"}.get(lowered, lowered)
+    if _NUMBER.fullmatch(lowered):
+        try:
+            return ("value", str(decimal.Decimal(lowered).normalize()))
+        except decimal.InvalidOperation:  # pragma: no cover - the pattern is a number
+            pass
+    return ("value", value)
+
+
+def _sql_key(sql: str, textual: bool, backslashes: bool) -> tuple[str, ...] | None:
+    """What the default ``sql`` (as a database reports it, or a model's SQL text) means, when
+    it is one we know: a literal, a number, false or true, the current timestamp."""
+    text = _unwrap(sql)
+    literal = _LITERAL.fullmatch(text)
+    if literal is not None:
+        value = literal.group(1).replace("''", "'")
+        if backslashes:
+            value = re.sub(r"\\(.)", r"\1", value)
+        return _value_key(value, textual)
+    bits = _BITS.fullmatch(text)
+    if bits is not None:
+        return _value_key(str(int(bits.group(1), 2)), textual)
+    if _NOW.fullmatch(text.replace(" ", "")):
+        return _NOW_KEY
+    if text.lower() in ("false", "true") or _NUMBER.fullmatch(text):
+        return _value_key(text, textual=False)
+    return None
+
+
+def compare_server_default(
+    context: MigrationContext,
+    inspected_column: sqlalchemy.Column[Any],
+    metadata_column: sqlalchemy.Column[Any],
+    inspected_default: str | None,
+    metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool | None:
+    """Alembic's ``compare_server_default`` hook: whether a column's server default changed.
+
+    Databases report defaults in their own spelling: ``sqlalchemy.false()`` comes back as
+    ``0``, ``'0'``, ``b'0'`` or ``false``, ``func.now()`` as ``current_timestamp()`` or
+    ``CURRENT_TIMESTAMP``, ``'x'`` as ``'x'::character varying``. Defaults that mean the same
+    literal, number, truth value or current timestamp are equal; for any other SQL
+    (``None``) Alembic compares as it does.
+    """
+    if inspected_default is None or not isinstance(metadata_default, sqlalchemy.DefaultClause):
+        return None
+    textual = isinstance(metadata_column.type, sqlalchemy.String) and not isinstance(
+        metadata_column.type, sqlalchemy.Enum
+    )
+    backslashes = context.dialect.name in ("mysql", "mariadb")
+    if isinstance(metadata_default.arg, str):
+        expected: tuple[str, ...] | None = _value_key(metadata_default.arg, textual)
+    elif rendered_metadata_default is not None:
+        expected = _sql_key(rendered_metadata_default, textual, backslashes=False)
+    else:  # pragma: no cover - Alembic renders every DefaultClause
+        return None
+    found = _sql_key(inspected_default, textual, backslashes)
+    if expected is None or found is None:
+        return None
+    return expected != found
+
+
+_MYSQL_SIZES = ((255, "TINY"), (65535, ""), (16777215, "MEDIUM"))
+
+
+def _mysql_sized(type_: TypeEngine[Any], family: str) -> str:
+    """The type MySQL makes of ``BLOB(n)``/``TEXT(n)``: the smallest one that holds n."""
+    length = getattr(type_, "length", None)
+    if length is None:
+        return family
+    for limit, size in _MYSQL_SIZES:
+        if length <= limit:
+            return f"{size}{family}"
+    return f"LONG{family}"
+
+
+def compare_type(
+    context: MigrationContext,
+    inspected_column: sqlalchemy.Column[Any],
+    metadata_column: sqlalchemy.Column[Any],
+    inspected_type: TypeEngine[Any],
+    metadata_type: TypeEngine[Any],
+) -> bool | None:
+    """Alembic's ``compare_type`` hook: whether a column's type changed.
+
+    On MySQL and MariaDB a ``LargeBinary(length=n)`` (``ormar.LargeBinary(max_length=n)``)
+    is created as the smallest of ``TINYBLOB``, ``BLOB``, ``MEDIUMBLOB`` and ``LONGBLOB`` that
+    holds n bytes, and a ``Text(length=n)`` likewise: those are no change. For anything else
+    (``None``) Alembic compares as it does.
+    """
+    if context.dialect.name not in ("mysql", "mariadb"):
+        return None
+    for generic, family in ((sqlalchemy.LargeBinary, "BLOB"), (sqlalchemy.Text, "TEXT")):
+        if isinstance(metadata_type, generic) and type(metadata_type) in (
+            generic,
+            getattr(sqlalchemy, family),
+        ):
+            found = type(inspected_type).__name__
+            if found.endswith(family) and found in {f"{size}{family}" for size in _SIZES}:
+                return found != _mysql_sized(metadata_type, family)
+    return None
+
+
+_SIZES = ("TINY", "", "MEDIUM", "LONG")
 
 
 def context_options(config: Config) -> dict[str, Any]:
@@ -177,8 +395,8 @@ def context_options(config: Config) -> dict[str, Any]:
         "target_metadata": config.target_metadata,
         "version_table": config.version_table,
         "render_as_batch": True,
-        "compare_type": True,
-        "compare_server_default": True,
+        "compare_type": compare_type,
+        "compare_server_default": compare_server_default,
         "include_name": ownership.include_name,
         "include_object": ownership.include_object,
         "render_item": TypeRenderer(),
@@ -204,8 +422,8 @@ class Comparison:
         self.metadata = metadata
         options = {
             "target_metadata": metadata,
-            "compare_type": True,
-            "compare_server_default": True,
+            "compare_type": compare_type,
+            "compare_server_default": compare_server_default,
             "include_name": ownership.include_name,
             "include_object": ownership.include_object,
         }
