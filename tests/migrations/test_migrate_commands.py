@@ -677,6 +677,26 @@ async def test_the_manager_can_upgrade_on_start(tmp_path: Path, database_url: st
         assert await star.objects.count() == 1
 
 
+async def test_an_app_without_migrations_is_named_in_a_warning_on_upgrade(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    star_v1(tmp_path)
+    declare(tmp_path, "users", User={"id": pk()})
+    await migrate(Project(OrmarManager(database_url)), "star")
+    manager = OrmarManager(database_url, upgrade_on_start=True)
+    with caplog.at_level(logging.WARNING, logger="ormar_bot_core"):
+        async with manager:
+            pass
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].name.startswith("ormar_bot_core.")
+    message = warnings[0].getMessage()
+    assert f"App 'users' has no migrations in {tmp_path / 'users' / 'migrations'}" in message
+    assert "'ormar-bot migrate --app users'" in message
+    assert "star" not in message
+    assert "users_users" not in await table_names(database_url)
+
+
 async def test_version_table_names_are_quoted_nowhere(database_url: str) -> None:
     from ormar_bot_core.migrations import version_table
 

@@ -41,7 +41,7 @@ from .config import Config
 from .database import run_on_database
 from .layout import next_revision_id
 from .ownership import Ownership
-from .project import Project
+from .project import INI_FILE, Project
 from .runner import check_revision, revisions_of, run_alembic, script_directory
 from .scratch import replay, run_in_scratch
 from .writer import write_revision
@@ -226,8 +226,29 @@ def _check_dependents(connection: Connection, project: Project, app: OrmarApp) -
     )
 
 
+def _warn_without_history(states: Sequence[AppState], project: Project) -> None:
+    for state in states:
+        if state.has_history:
+            continue
+        folder = project.migrations_dir(project.apps[state.app])
+        logger.warning(
+            "App %r has no migrations in %s, so none of its tables were created: write them "
+            "with 'ormar-bot migrate --app %s'. If they are elsewhere, this program finds the "
+            "app's folder differently from the command (run it from the folder of %s, or pass "
+            "migrations_dir= to OrmarApp.create_app()).",
+            state.app,
+            folder,
+            state.app,
+            INI_FILE,
+        )
+
+
 async def upgrade(
-    project: Project, app: str | None = None, revision: str = "heads"
+    project: Project,
+    app: str | None = None,
+    revision: str = "heads",
+    *,
+    warn_missing: bool = True,
 ) -> list[AppState]:
     """Apply migrations: every app (in foreign-key dependency order) to its heads, or ``app``
     to ``revision``. Holds the migration lock; on SQLite and PostgreSQL all of it is one
@@ -239,6 +260,8 @@ async def upgrade(
     :raises MigrationUsageError: a revision other than ``heads`` without ``app``; ``app``'s
         foreign keys point into an app that is not at its newest migration (upgrade that app
         first, or every app).
+    :param warn_missing: log a warning for each app without migrations, naming the folder
+        looked in (their states say so too: ``has_history`` is false).
     :raises RevisionNotFoundError: the app has no such revision.
     """
     if app is None and revision not in _HEADS:
@@ -254,7 +277,10 @@ async def upgrade(
             _check_dependencies(connection, project, apps[0])
         return _applying(connection, project, apps, revision, "Upgrading", "upgrade")
 
-    return await run_on_database(project.manager, work, lock=True)
+    states = await run_on_database(project.manager, work, lock=True)
+    if warn_missing:
+        _warn_without_history(states, project)
+    return states
 
 
 async def downgrade(project: Project, app: str | None, revision: str = "-1") -> list[AppState]:
