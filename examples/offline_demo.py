@@ -21,12 +21,13 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
+from ormar_bot_core.testing import Channel, DiscordServer, point_client_at, running_bot
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = {"discord": HERE / "discordpy_bot", "nextcord": HERE / "nextcord_bot"}
 """The example bot of each fork, by the name of its library."""
-CONVERSATION = ["!hello", "!note buy milk", "!note feed the cat", "!notes", "!hello"]
+CONVERSATION = ["!hello", "!note buy milk", "/remember text:feed the cat", "!notes", "!hello"]
+"""What the member says: messages, and a slash command with its option (``/name option:value``)."""
 
 
 async def play(database: Path, fork: str) -> None:
@@ -42,11 +43,26 @@ async def play(database: Path, fork: str) -> None:
             async with running_bot(bot, server):
                 print(f"{bot.user} is online in {guild.name!r}, #{channel.name}\n")
                 for line in CONVERSATION:
-                    [reply] = await server.ask(channel, line)
+                    answer, ephemeral = await say(server, channel, line)
                     print(f"  {server.user.name}: {line}")
-                    for reply_line in reply.content.splitlines():
-                        print(f"  {bot.user.name}: {reply_line}")
+                    speaker = bot.user.name
+                    if ephemeral:
+                        speaker += f" (only {server.user.name} sees it)"
+                    for answer_line in answer.splitlines():
+                        print(f"  {speaker}: {answer_line}")
         print(f"\nThe bot closed; database connected: {bot._ormar.database.is_connected}")
+
+
+async def say(server: DiscordServer, channel: Channel, line: str) -> tuple[str, bool]:
+    """Post ``line``, or invoke it if it is a slash command: the bot's answer, and whether only
+    the member sees it."""
+    if not line.startswith("/"):
+        [reply] = await server.ask(channel, line)
+        return reply.content, False
+    command, _, option = line[1:].partition(" ")
+    name, _, value = option.partition(":")
+    response = await server.invoke(channel, command, {name: value} if name else None)
+    return response.content, response.ephemeral
 
 
 async def migrate(bot: Any, extensions: Iterable[str]) -> None:

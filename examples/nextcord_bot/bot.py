@@ -4,6 +4,8 @@ Run it for real from this folder: ``ormar-bot upgrade`` creates the tables from 
 committed next to the cogs (run it again after pulling new ones), then
 ``DISCORD_TOKEN=... python bot.py``. The database is a SQLite file next to this script unless
 ``DATABASE_URL`` names another (PostgreSQL, MySQL/MariaDB); give both commands the same one.
+
+nextcord brings the slash commands (``/remember``) up to date on Discord as the bot connects.
 """
 
 from __future__ import annotations

@@ -23,15 +23,19 @@ check it; in a README, a fenced block by an HTML comment ``<!-- check: ... -->``
     the example project ``PROJECT``; any language. Each project has a scenario in
     :data:`SCENARIOS` that uses it as a user would: the migration command, ``python bot.py``
     against a local Discord, pytest.
+``.. check: test``
+    A pytest test module: it runs with ``python -m pytest``, as a file of its own in ``tests/``
+    of its folder (with ``in FOLDER``, an example bot, that folder's pytest configuration and
+    fixtures apply), and must pass.
 ``.. check: compile``
     Only compiled (top-level ``await`` allowed): for code that cannot run with the versions
     installed, such as the old model syntax of an upgrade guide.
 
-``import`` and ``bot`` may end in ``in FOLDER``: the block then runs in a copy of that folder of
-the repository (an example bot, say), which is also the first place imports look. In an rst page,
-lines indented under the ``.. check:`` comment are setup code that runs first, for a snippet that
-continues one shown before it; the comment keeps them out of the rendered page. A block that
-needs a Discord library which is not installed is skipped.
+``import``, ``bot`` and ``test`` may end in ``in FOLDER``: the block then runs in a copy of that
+folder of the repository (an example bot, say), which is also the first place imports look. In an
+rst page, lines indented under the ``.. check:`` comment are setup code that runs first, for a
+snippet that continues one shown before it; the comment keeps them out of the rendered page. A
+block that needs a Discord library which is not installed is skipped.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ _KINDS = {
     "run": ("optional", False),
     "bot": ("required", True),
     "file": ("required", False),
+    "test": ("none", True),
     "compile": ("none", False),
 }
 _LIBRARIES = ("discord", "nextcord", "disnake")
@@ -290,7 +295,7 @@ def _exec_module(block: Block, namespace: dict[str, Any]) -> None:
 
 def test_the_docs_have_checked_blocks() -> None:
     kinds = {block.kind for block in BLOCKS}
-    assert {"import", "run", "bot", "file"} <= kinds, kinds
+    assert {"import", "run", "bot", "file", "test"} <= kinds, kinds
     assert len(PYTHON) >= 20
     assert {block.page for block in PYTHON} >= {"README.md", "quickstart.rst", "advanced.rst"}
 
@@ -373,6 +378,29 @@ def _fresh_modules(folder: Path) -> Iterator[None]:
                 del sys.modules[name]
         for name in [name for name in sys.modules if name == "cogs" or name.startswith("cogs.")]:
             del sys.modules[name]
+
+
+# -- tests ---------------------------------------------------------------------------------------
+
+
+TESTS = [block for block in PYTHON if block.kind == "test"]
+
+
+@pytest.mark.parametrize("block", TESTS, ids=_ids(TESTS))
+async def test_test_block(block: Block, tmp_path: Path) -> None:
+    folder = _copy_folder(block, tmp_path)
+    test_file = Path("tests") / f"test_docs_block_{block.line}.py"
+    (folder / test_file).parent.mkdir(exist_ok=True)
+    (folder / test_file).write_text(block.code, encoding="utf-8")
+    result = await run_process(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)], folder
+    )
+    missing = re.search(r"No module named '(\w+)", result.stdout)
+    if result.returncode != 0 and missing and missing[1] in _LIBRARIES:
+        pytest.skip(f"{block.where}: {missing[1]} is not installed")
+    # pytest's exit code: any failure fails here, "no tests collected" (5) included.
+    assert result.returncode == 0, f"{block.where} failed:\n{result.stdout}"
+    assert " passed" in result.stdout, result.stdout
 
 
 # -- bots ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ormar_bot_core.testing import DEFAULT_TIMEOUT
 from ormar_bot_core.testing.plugin import DATABASE_URL_VARIABLE
 
 from tests.bot_scripts import bot_script, rows, run_process
@@ -43,7 +44,7 @@ async def test_example_bot_runs_as_its_docstring_says(
     fork: str, folder: str, tmp_path: Path
 ) -> None:
     """``ormar-bot upgrade``, then ``DISCORD_TOKEN=... python bot.py``, in a copy of the folder;
-    the local Discord stands in for the real one."""
+    the local Discord stands in for the real one, slash commands and their registration too."""
     if importlib.util.find_spec(fork) is None:
         pytest.skip(f"{fork} is not installed")
     project = tmp_path / folder
@@ -57,7 +58,21 @@ async def test_example_bot_runs_as_its_docstring_says(
         assert saved.content == "Saved note #1."
         [greeted] = await server.ask(channel, "!hello")
         assert greeted.content.endswith("you have greeted me once.")
-    assert rows(project / "bot.sqlite", "SELECT text FROM notes_notes") == [("buy milk",)]
+        if fork == "discord":
+            # discord.py publishes the slash commands when the owner asks; nextcord on its own.
+            [synced] = await server.ask(channel, "!sync", author=server.owner)
+            assert synced.content == "Synced: /remember"
+        await server.wait_until(
+            lambda: ("remember", None) in server.application_commands,
+            timeout=DEFAULT_TIMEOUT,
+            waiting_for="the bot to register /remember",
+        )
+        response = await server.invoke(channel, "remember", {"text": "feed the cat"})
+        assert response.content == "Saved note #2."
+    assert rows(project / "bot.sqlite", "SELECT text FROM notes_notes ORDER BY id") == [
+        ("buy milk",),
+        ("feed the cat",),
+    ]
 
 
 @EXAMPLES

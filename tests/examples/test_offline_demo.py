@@ -27,6 +27,8 @@ def test_offline_demo_prints_replies_and_stored_rows(fork: str) -> None:
     output = result.stdout
     assert "Migrated app 'notes' to revision 0001" in output
     assert "OrmarBot: Hello tester, you have greeted me 2 times." in output
+    assert "tester: /remember text:feed the cat" in output
+    assert "OrmarBot (only tester sees it): Saved note #2." in output
     assert "OrmarBot: #2 feed the cat" in output
     assert "The bot closed; database connected: False" in output
     assert "text='feed the cat'" in output

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ormar_bot_core.testing import Channel, DiscordServer
+from cogs.notes import Note
+from ormar_bot_core.testing import DEFAULT_TIMEOUT, Channel, DiscordServer
 
 
 async def test_notes_are_saved_and_listed(
@@ -16,6 +17,28 @@ async def test_notes_are_saved_and_listed(
     assert saved.content == "Saved note #1."
     [listed] = await discord_server.ask(discord_channel, "!notes")
     assert listed.content == "#1 buy milk"
+
+
+async def test_the_remember_slash_command_saves_a_note(
+    discord_bot: Any, discord_server: DiscordServer, discord_channel: Channel
+) -> None:
+    response = await discord_server.invoke(discord_channel, "remember", {"text": "buy milk"})
+    assert response.content == "Saved note #1."
+    assert response.ephemeral
+    [note] = await Note.objects.all()
+    assert (note.author_id, note.text) == (discord_server.user.id, "buy milk")
+    [listed] = await discord_server.ask(discord_channel, "!notes")
+    assert listed.content == "#1 buy milk"
+
+
+async def test_the_slash_commands_are_published_as_the_bot_connects(
+    discord_bot: Any, discord_server: DiscordServer
+) -> None:
+    await discord_server.wait_until(
+        lambda: ("remember", None) in discord_server.application_commands,
+        timeout=DEFAULT_TIMEOUT,
+        waiting_for="nextcord to register /remember",
+    )
 
 
 async def test_each_test_starts_with_an_empty_database(
