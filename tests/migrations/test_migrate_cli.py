@@ -404,6 +404,24 @@ def test_steps_beyond_the_history_the_wrong_way_or_over_a_range(cli: CliProject)
         )
 
 
+def test_sql_of_a_table_rebuilt_on_sqlite_explains_the_limit(tmp_path: Path) -> None:
+    note = "note: str = ormar.Text(nullable=True)"
+    cli = write_project(tmp_path, "sqlite:///db.sqlite", star_extra=note)
+    cli.run("migrate")
+    stars = cli.root / "cogs/stars/__init__.py"
+    stars.write_text(stars.read_text().replace(note, ""))
+    assert "star_remove_note" in cli.run("migrate").stdout
+    result = cli.run("upgrade", "--sql", status=None)
+    assert_error(
+        result,
+        1,
+        "Writing the SQL of app 'star' failed in 0002_star_remove_note.py, line",
+    )
+    assert "SQLite alters table 'star_stars' by rebuilding it (batch mode)" in result.stderr
+    assert "Run it on a copy of the database file instead" in result.stderr
+    assert not (cli.root / "db.sqlite").exists()
+
+
 def test_a_broken_revision_file(cli: CliProject) -> None:
     cli.run("migrate")
     first = cli.root / "cogs/stars/migrations/0001_create_star.py"

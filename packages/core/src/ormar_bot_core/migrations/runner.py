@@ -25,6 +25,9 @@ T = TypeVar("T")
 
 _SYMBOLIC = re.compile(r"(heads?|base)([+-]\d+)?\Z|[+-]\d+\Z")
 _BEYOND_HEADS = re.compile(r"heads?\+(\d+)\Z")
+# Alembic's "This operation cannot proceed in --sql mode; batch mode with dialect sqlite
+# requires a live database connection with which to reflect the table "t". ..."
+_OFFLINE_BATCH = re.compile(r'cannot proceed in --sql mode;.*?reflect the table "([^"]+)"', re.S)
 _DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
 # "Revision 0000 referenced from 0000 -> 0001 (head), create_star is not present"
 _MISSING = re.compile(r"Revision (\S+) referenced from .*?-> (\S+)")
@@ -136,6 +139,15 @@ def run_alembic(config: Config, action: str, work: Callable[[], T], *, hint: str
     except OrmarBotError:
         raise
     except CommandError as error:
+        offline = _OFFLINE_BATCH.search(str(error))
+        if offline is not None:
+            where = _where(error, config.migrations_dir)
+            raise MigrationError(
+                f"{action} app {app!r} failed{where}: SQLite alters table {offline.group(1)!r} "
+                "by rebuilding it (batch mode), which needs the live database to read the "
+                "table from, so --sql cannot print this migration. Run it on a copy of the "
+                "database file instead (point the URL at the copy)."
+            ) from None
         if not isinstance(error, DatabaseNotAtHead) and "not up to date" not in str(error):
             raise MigrationError(f"{action} app {app!r}: {_explain(error, app)}") from error
         raise MigrationError(
