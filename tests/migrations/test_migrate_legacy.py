@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import ormar
-import pytest
 import sqlalchemy
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
@@ -311,10 +310,6 @@ async def constraint_names(url: str) -> dict[str, set[str]]:
         await engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason="unfinished: check still reports the owner foreign key dropped and added again",
-    strict=False,
-)
 async def test_indexes_and_constraints_take_the_current_names(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "ADOPT_MESSAGE",
     "adopt_names",
     "adopt_version_table",
+    "before_adoption",
     "renames",
     "version_heads",
     "write_adoption",
@@ -96,6 +97,14 @@ def renames(app: OrmarApp, owned: frozenset[str]) -> dict[str, str]:
         for old in sorted(owned)
         if old.startswith(prefix) and old not in app.metadata.tables
     }
+
+
+def before_adoption(config: Config) -> str | None:
+    """The revision the app's adoption revision revises, when the app has one."""
+    for script in script_directory(config).walk_revisions():
+        if script.doc == ADOPT_MESSAGE and isinstance(script.down_revision, str):
+            return script.down_revision
+    return None
 
 
 def adopt_names(

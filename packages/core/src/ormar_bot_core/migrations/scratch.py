@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 from ..apps import OrmarApp
 from ..engines import describe_error
 from ..urls import mask_url
+from . import legacy
 from .ownership import is_version_table
 from .runner import run_alembic
 
@@ -48,23 +49,33 @@ def replay(
     connection: Connection, project: Project, apps: Sequence[OrmarApp]
 ) -> dict[str, frozenset[str]]:
     """Upgrade ``apps`` (in order) to their heads on ``connection``; return the tables each
-    app's history created."""
-    owned: dict[str, frozenset[str]] = {}
-    for app in apps:
-        config = project.config(app, connection=connection)
-        if not config.has_history():
-            owned[app.name] = frozenset()
-            continue
+    app's history created.
+
+    Apps adopted from nextcord-ormar are first all upgraded to the revision their adoption
+    revision revises: their old revisions name each other's tables the old way, and ran before
+    any table was renamed.
+    """
+    configs = [(app, project.config(app, connection=connection)) for app in apps]
+    configs = [(app, config) for app, config in configs if config.has_history()]
+    steps = [
+        (app, config, base)
+        for app, config in configs
+        if (base := legacy.before_adoption(config)) is not None
+    ]
+    steps += [(app, config, "heads") for app, config in configs]
+    owned: dict[str, set[str]] = {app.name: set() for app in apps}
+    for app, config, target in steps:
         before = set(sqlalchemy.inspect(connection).get_table_names())
         run_alembic(
             config,
             "Replaying the migrations of",
-            partial(command.upgrade, config, "heads"),
+            partial(command.upgrade, config, target),
             hint="Fix that revision file, or compare with your database instead (--live).",
         )
         after = set(sqlalchemy.inspect(connection).get_table_names())
-        owned[app.name] = frozenset(name for name in after - before if not is_version_table(name))
-    return owned
+        created = {name for name in after - before if not is_version_table(name)}
+        owned[app.name] = (owned[app.name] - (before - after)) | created
+    return {name: frozenset(tables) for name, tables in owned.items()}
 
 
 async def run_in_scratch(project: Project, work: Callable[[Connection], T]) -> T:
