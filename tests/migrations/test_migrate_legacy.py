@@ -4,18 +4,24 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import ormar
+import pytest
 import sqlalchemy
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from ormar_bot_core import AppModel, OrmarApp, OrmarManager
+from ormar_bot_core.errors import MigrationUsageError
 from ormar_bot_core.migrations import Project, adopt, check, current, downgrade, migrate, upgrade
 from ormar_bot_core.urls import resolve_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.databases import fresh_database
 from tests.migrations.helpers import declare, pk, quote, table_names
 
 # A revision file as nextcord-ormar 0.3 wrote it: random id, dotted table name.
@@ -310,9 +316,8 @@ async def constraint_names(url: str) -> dict[str, set[str]]:
         await engine.dispose()
 
 
-async def test_indexes_and_constraints_take_the_current_names(
-    tmp_path: Path, database_url: str
-) -> None:
+def write_constrained_revisions(tmp_path: Path) -> None:
+    """The revision files nextcord-ormar 0.3 left in each app's folder."""
     for app, name, text in (
         ("other", "3f9d644431d6_.py", LEGACY_OTHER),
         ("example", "5c1e0a9d2b7f_.py", LEGACY_CONSTRAINED),
@@ -320,6 +325,22 @@ async def test_indexes_and_constraints_take_the_current_names(
         migrations = tmp_path / app / "migrations"
         migrations.mkdir(parents=True)
         (migrations / name).write_text(text)
+
+
+@asynccontextmanager
+async def another_database(url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A second empty database on the backend of ``url``."""
+    if make_url(url).get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new.sqlite'}"
+        return
+    async with fresh_database(url) as other:
+        yield other
+
+
+async def test_indexes_and_constraints_take_the_current_names(
+    tmp_path: Path, database_url: str
+) -> None:
+    write_constrained_revisions(tmp_path)
     await make_constrained_database(database_url)
     declare_constrained(tmp_path)
     project = Project(OrmarManager(database_url))
@@ -353,3 +374,33 @@ async def test_indexes_and_constraints_take_the_current_names(
     await downgrade(project, "example")
     await upgrade(project)
     assert await check(project, live=True) == {}
+
+
+async def test_a_new_database_upgrades_after_adoption(tmp_path: Path, database_url: str) -> None:
+    """Every app's old revisions run before any adoption revision renames a table: example's
+    old revision points its foreign key at ``other.others``, which other's adoption renames."""
+    write_constrained_revisions(tmp_path)
+    await make_constrained_database(database_url)
+    declare_constrained(tmp_path)
+    assert len(await adopt(Project(OrmarManager(database_url)))) == 2
+
+    async with another_database(database_url, tmp_path) as url:
+        project = Project(OrmarManager(url))
+        # Alone, either app would run an adoption revision before the other's old revision.
+        for app in ("other", "example"):
+            with pytest.raises(MigrationUsageError, match="without --app"):
+                await upgrade(project, app)
+        states = await upgrade(project)
+        assert [(state.app, state.before) for state in states] == [("other", ()), ("example", ())]
+        assert all(state.after for state in states)
+        assert await check(project, live=True) == {}
+        names = await constraint_names(url)
+        assert (
+            "fk_example_examplecounters_other_others_id_owner" in names["example_examplecounters"]
+        )
+        assert not any("." in name for each in names.values() for name in each)
+        assert not any("." in name for name in await table_names(url))
+
+        # Already at its heads, a second upgrade changes nothing; each app alone may go too.
+        assert not any(state.changed for state in await upgrade(project))
+        assert not any(state.changed for state in await upgrade(project, "example"))

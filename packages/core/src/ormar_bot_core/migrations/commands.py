@@ -141,32 +141,58 @@ def _applying(
     revision: str,
     action: str,
     run: str,
+    *,
+    adopted_first: bool = False,
 ) -> list[AppState]:
-    states: list[AppState] = []
+    """Run ``run`` (``upgrade`` or ``downgrade``) to ``revision`` for each of ``apps``, in order.
+
+    :param adopted_first: first bring the apps adopted from nextcord-ormar to the revision their
+        adoption revision revises (:func:`legacy.upgrade_steps`); those already there or beyond
+        are left alone.
+    """
     tables = set(sqlalchemy.inspect(connection).get_table_names())
-    for app in apps:
-        config = project.config(app, connection=connection)
+    configs = [(app, project.config(app, connection=connection)) for app in apps]
+    if adopted_first:
+        steps = legacy.upgrade_steps(configs, revision)
+    else:
+        steps = [(app, config, revision) for app, config in configs]
+    states: dict[str, AppState] = {}
+    for app, config, target in steps:
         if not config.has_history():
-            if revision not in _HEADS and revision != "base":
-                check_revision(config, revision)
-            states.append(AppState(app.name, (), (), has_history=False))
+            if target not in _HEADS and target != "base":
+                check_revision(config, target)
+            states[app.name] = AppState(app.name, (), (), has_history=False)
             continue
-        check_revision(config, revision)
+        check_revision(config, target)
         if legacy.adopt_version_table(connection, config, tables):
             tables.add(config.version_table)
-        before = _database_heads(connection, config, tables)
+        heads = _database_heads(connection, config, tables)
+        before = states[app.name].before if app.name in states else heads
+        if target != revision and _reached(config, heads, target):
+            continue
         config.version_table_exists = config.version_table in tables
-        if run == "downgrade" and not before:
-            if revision == "base":
-                states.append(AppState(app.name, (), ()))
+        if run == "downgrade" and not heads:
+            if target == "base":
+                states[app.name] = AppState(app.name, (), ())
                 continue
             raise MigrationError(
                 f"App {app.name!r} has no migration applied: there is nothing to downgrade."
             )
-        run_alembic(config, action, partial(getattr(command, run), config, revision))
-        after = config.heads_after if config.heads_after is not None else before
-        states.append(AppState(app.name, before, after))
-    return states
+        config.heads_after = None
+        run_alembic(config, action, partial(getattr(command, run), config, target))
+        after = config.heads_after if config.heads_after is not None else heads
+        if after:
+            tables.add(config.version_table)
+        states[app.name] = AppState(app.name, before, after)
+    return [states[app.name] for app in apps]
+
+
+def _reached(config: Config, heads: Sequence[str], revision: str) -> bool:
+    """Whether the database, at ``heads``, has ``revision`` applied."""
+    if not heads:
+        return False
+    below = script_directory(config).iterate_revisions(tuple(heads), "base")
+    return any(script.revision == revision for script in below)
 
 
 def _applied(connection: Connection, project: Project, app: OrmarApp) -> tuple[str, ...]:
@@ -183,6 +209,7 @@ def _check_dependencies(connection: Connection, project: Project, app: OrmarApp)
     """
     if not project.config(app).has_history():
         return
+    _check_adoption_order(connection, project, app)
     behind: list[str] = []
     for other in project.dependencies([app]):
         if other is app:
@@ -199,6 +226,49 @@ def _check_dependencies(connection: Connection, project: Project, app: OrmarApp)
         f"App {app.name!r} needs {names} first (its foreign keys point there, and "
         f"{'they are' if len(behind) > 1 else 'it is'} not at the newest migration): run "
         f"{first}, or upgrade without --app."
+    )
+
+
+def _check_adoption_order(connection: Connection, project: Project, app: OrmarApp) -> None:
+    """Refuse to upgrade ``app`` alone when that could run an adoption revision before the old
+    revisions of another adopted app (they name its tables the old way): ``app`` has old
+    revisions to run and an app its foreign keys point into was adopted too, or ``app`` has
+    its adoption revision to run and an adopted app whose foreign keys point into it has old
+    revisions to run.
+
+    :raises MigrationUsageError: naming those apps; upgrading every app orders it all.
+    """
+    # Per adopted app: (old revisions still to run, adoption revision still to run).
+    pending: dict[str, tuple[bool, bool]] = {}
+    for each in project.ordered:
+        config = project.config(each)
+        found = legacy.adoption(config) if config.has_history() else None
+        if found is not None:
+            applied = _applied(connection, project, each)
+            pending[each.name] = (
+                not _reached(config, applied, found[1]),
+                not _reached(config, applied, found[0]),
+            )
+    if app.name not in pending:
+        return
+    old, renaming = pending[app.name]
+    others = [
+        other.name
+        for other in project.ordered
+        if other is not app
+        and other.name in pending
+        and (
+            (old and other in project.dependencies([app]))
+            or (renaming and pending[other.name][0] and app in project.dependencies([other]))
+        )
+    ]
+    if not others:
+        return
+    names = ", ".join(repr(name) for name in others)
+    raise MigrationUsageError(
+        f"App {app.name!r} cannot be upgraded alone: it and {names} were adopted from "
+        "nextcord-ormar, and their foreign keys link them. The old revisions of all of them must "
+        "run before any table is renamed: run 'ormar-bot upgrade' without --app."
     )
 
 
@@ -275,7 +345,9 @@ async def upgrade(
     def work(connection: Connection) -> list[AppState]:
         if app is not None:
             _check_dependencies(connection, project, apps[0])
-        return _applying(connection, project, apps, revision, "Upgrading", "upgrade")
+        return _applying(
+            connection, project, apps, revision, "Upgrading", "upgrade", adopted_first=app is None
+        )
 
     states = await run_on_database(project.manager, work, lock=True)
     if warn_missing:

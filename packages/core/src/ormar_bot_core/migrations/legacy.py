@@ -41,8 +41,10 @@ __all__ = [
     "ADOPT_MESSAGE",
     "adopt_names",
     "adopt_version_table",
+    "adoption",
     "before_adoption",
     "renames",
+    "upgrade_steps",
     "version_heads",
     "write_adoption",
 ]
@@ -99,12 +101,35 @@ def renames(app: OrmarApp, owned: frozenset[str]) -> dict[str, str]:
     }
 
 
-def before_adoption(config: Config) -> str | None:
-    """The revision the app's adoption revision revises, when the app has one."""
+def adoption(config: Config) -> tuple[str, str] | None:
+    """The app's adoption revision and the revision it revises, when the app has one."""
     for script in script_directory(config).walk_revisions():
         if script.doc == ADOPT_MESSAGE and isinstance(script.down_revision, str):
-            return script.down_revision
+            return script.revision, script.down_revision
     return None
+
+
+def before_adoption(config: Config) -> str | None:
+    """The revision the app's adoption revision revises, when the app has one."""
+    found = adoption(config)
+    return found[1] if found is not None else None
+
+
+def upgrade_steps(
+    configs: Sequence[tuple[OrmarApp, Config]], revision: str = "heads"
+) -> list[tuple[OrmarApp, Config, str]]:
+    """The upgrades that bring the apps of ``configs`` (in dependency order) to ``revision``.
+
+    Apps adopted from nextcord-ormar first all go to the revision their adoption revision
+    revises, in that order: their old revisions name each other's tables the old way, and ran
+    before any table was renamed. Then every app goes to ``revision``.
+    """
+    steps = [
+        (app, config, base)
+        for app, config in configs
+        if config.has_history() and (base := before_adoption(config)) is not None
+    ]
+    return steps + [(app, config, revision) for app, config in configs]
 
 
 def adopt_names(

@@ -57,12 +57,7 @@ def replay(
     """
     configs = [(app, project.config(app, connection=connection)) for app in apps]
     configs = [(app, config) for app, config in configs if config.has_history()]
-    steps = [
-        (app, config, base)
-        for app, config in configs
-        if (base := legacy.before_adoption(config)) is not None
-    ]
-    steps += [(app, config, "heads") for app, config in configs]
+    steps = legacy.upgrade_steps(configs)
     owned: dict[str, set[str]] = {app.name: set() for app in apps}
     for app, config, target in steps:
         before = set(sqlalchemy.inspect(connection).get_table_names())
