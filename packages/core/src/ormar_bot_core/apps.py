@@ -29,19 +29,9 @@ from ormar.models.metaclass import ModelMetaclass
 
 from .connection import SharedDatabase
 from .errors import AppError, DuplicateAppError
+from .naming import NAMING_CONVENTION
 
 __all__ = ["NAMING_CONVENTION", "AppModel", "OrmarApp"]
-
-NAMING_CONVENTION: Mapping[str, str] = MappingProxyType(
-    {
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-"""Constraint names every app's MetaData uses, so migrations can alter constraints by name."""
 
 _APP_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -83,6 +73,12 @@ class OrmarApp:
         Executing the same module again (``reload_extension``) re-creates its app with a fresh
         MetaData; declaring the same name from a different module raises
         :class:`~ormar_bot_core.errors.DuplicateAppError`.
+
+        Names must suit every supported database (see :mod:`ormar_bot_core.naming`): a table of
+        the app whose name is longer than 63 characters is refused with an :class:`AppError`
+        when its model is declared (PostgreSQL would truncate it, MySQL and MariaDB refuse it),
+        while longer constraint and index names, and the version table of a long app name, are
+        shortened with a hash of the full name. Names that fit are never changed.
 
         :param name: letters, digits and underscores, starting with a letter; it prefixes the
             app's table names (``<name>_<model>s``) and names its migration history.
@@ -181,6 +177,8 @@ class AppModel(ormar.Model, metaclass=_AppModelMetaclass):
 
     Give each subclass ``ormar_config = ModelMeta.copy()`` with the config
     :meth:`OrmarApp.create_app` returned; pass ``tablename=`` to ``copy()`` to choose the name.
+    A table name longer than 63 characters is an :class:`~ormar_bot_core.errors.AppError`, and
+    constraint and index names longer than that are shortened (see :mod:`ormar_bot_core.naming`).
     """
 
     ormar_config = ormar.OrmarConfig(abstract=True)

@@ -15,6 +15,7 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext
 
 from ..errors import MigrationError
+from ..naming import short_name
 from .autogen import context_options
 from .config import Config
 
@@ -32,10 +33,12 @@ def run_environment() -> None:
     options = context_options(config)
     if context.is_offline_mode():
         context.configure(dialect_name=config.dialect_name, literal_binds=True, **options)
+        _short_version_key(context.get_context())
     else:
         if config.connection is None:
             raise MigrationError(f"No database connection for app {config.app.name!r}.")
         context.configure(connection=config.connection, **options)
+        _short_version_key(context.get_context())
         if config.version_table_exists is not None:
             _known_version_table(context.get_context(), config.version_table_exists)
     with context.begin_transaction():
@@ -66,3 +69,19 @@ def _known_version_table(migration_context: MigrationContext, exists: bool) -> N
 
     migration_context._has_version_table = has_version_table  # type: ignore[method-assign]
     migration_context._ensure_version_table = ensure_version_table  # type: ignore[method-assign]
+
+
+def _short_version_key(migration_context: MigrationContext) -> None:
+    """Give the version table's primary key a name every database accepts.
+
+    Alembic names it ``<version table>_pkc``; the version table of a long app name fits in 63
+    characters (see :func:`.layout.version_table`), but not with that suffix, which PostgreSQL,
+    MySQL and MariaDB then refuse when the table is created. The key is shortened like every
+    other name (:func:`ormar_bot_core.naming.short_name`); nothing refers to it by name, and a
+    name that fits is left as Alembic made it. Should Alembic stop keeping the table in
+    ``_version``, long app names only fail again on those databases.
+    """
+    version = getattr(migration_context, "_version", None)
+    key = getattr(version, "primary_key", None)
+    if key is not None and isinstance(key.name, str):
+        key.name = short_name(key.name)
