@@ -231,12 +231,27 @@ async def test_unusable_sqlite_path_fails_fast_and_clearly(tmp_path: Path) -> No
     assert not manager.database.is_connected
 
 
-async def test_a_sqlite_path_that_is_a_folder_fails_with_advice_for_a_file(tmp_path: Path) -> None:
+async def test_a_sqlite_path_that_is_a_folder_fails_fast_and_clearly(tmp_path: Path) -> None:
     manager = OrmarManager(f"sqlite:///{tmp_path}", start_timeout=30)
     with pytest.raises(DatabaseUnavailableError) as caught:
         await asyncio.wait_for(manager.start(), timeout=10)
+    assert str(caught.value).endswith(
+        f"{str(tmp_path)!r} is a folder. Name a file in it, such as sqlite:///data/bot.sqlite."
+    )
+    assert not manager.database.is_connected
+
+
+async def test_a_file_that_is_not_a_sqlite_database_fails_with_advice_for_a_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, but a text file long enough to hold a SQLite header\n" * 20)
+    manager = OrmarManager(f"sqlite:///{path}", start_timeout=30)
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        await asyncio.wait_for(manager.start(), timeout=10)
     message = str(caught.value)
-    assert message.startswith(f"Cannot use the database at 'sqlite+aiosqlite:///{tmp_path}': ")
+    assert message.startswith(f"Cannot use the database at 'sqlite+aiosqlite:///{path}': ")
+    assert "file is not a database" in message
     assert message.endswith(
         "Check the file's path and that this user may read and write it and its folder."
     )

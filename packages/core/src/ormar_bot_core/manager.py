@@ -171,7 +171,13 @@ class OrmarManager:
             return
         if self.url.query.get("uri") in ("true", "1"):
             return
-        folder = Path(self.url.database).parent
+        path = Path(self.url.database)
+        if path.is_dir():
+            raise DatabaseUnavailableError(
+                f"Cannot use the database at {mask_url(self.url)!r}: {str(path)!r} is a folder. "
+                "Name a file in it, such as sqlite:///data/bot.sqlite."
+            )
+        folder = path.parent
         if not folder.is_dir():
             raise DatabaseUnavailableError(
                 f"Cannot use the database at {mask_url(self.url)!r}: the folder "
