@@ -75,8 +75,9 @@ class OrmarApp:
         :class:`~ormar_bot_core.errors.DuplicateAppError`.
 
         Names must suit every supported database (see :mod:`ormar_bot_core.naming`): a table of
-        the app whose name is longer than 63 characters is refused with an :class:`AppError`
-        when its model is declared (PostgreSQL would truncate it, MySQL and MariaDB refuse it),
+        the app whose name is longer than 63 characters is refused with an
+        :class:`~ormar_bot_core.errors.AppError` when its model is declared (PostgreSQL would
+        truncate it, MySQL and MariaDB refuse it),
         while longer constraint and index names, and the version table of a long app name, are
         shortened with a hash of the full name. Names that fit are never changed.
 

@@ -48,7 +48,8 @@ class SharedDatabase(ormar.DatabaseConnection):
         *,
         force_rollback: bool = False,
     ) -> None:
-        """Point the connection at a database; takes effect at the next :meth:`connect`."""
+        """Point the connection at a database; takes effect at the next
+        :meth:`~ormar.DatabaseConnection.connect` (:meth:`OrmarManager.start` calls it)."""
         self.owner = owner
         self._url = url
         self._engine_factory = engine_factory

@@ -1,7 +1,7 @@
 """Per-app Alembic migrations: each app keeps its own history and version table.
 
 Use the ``ormar-bot`` command (``nxalembic`` with nextcord-ormar), the manager's coroutines
-(``await manager.upgrade()``), or the functions of :mod:`.commands` directly.
+(``await manager.upgrade()``), or the functions of this package directly.
 
 Layout
     An app's revision files live in ``<module dir>/migrations``, or in

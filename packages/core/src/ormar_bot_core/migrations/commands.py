@@ -74,12 +74,17 @@ class AppState:
     """Where an app's history stood in the database before and after a command."""
 
     app: str
+    """The app's name."""
     before: tuple[str, ...]
+    """The revisions applied before the command (empty: none)."""
     after: tuple[str, ...]
+    """The revisions applied after it."""
     has_history: bool = True
+    """False for an app without migrations, which the command left alone."""
 
     @property
     def changed(self) -> bool:
+        """Whether the command changed the app's applied revisions."""
         return self.before != self.after
 
 
@@ -88,9 +93,13 @@ class NewRevision:
     """A revision file ``migrate`` wrote."""
 
     app: str
+    """The app's name."""
     revision: str
+    """The new revision's id (``0002``)."""
     message: str
+    """The revision's message."""
     path: Path
+    """The file written."""
     changes: list[str] = field(default_factory=list)
     """What it does, one phrase per change (``star_add_note``); empty for ``--empty``."""
 
@@ -716,7 +725,8 @@ async def check(
     project: Project, app: str | None = None, *, live: bool = False, strict: bool = False
 ) -> dict[str, list[str]]:
     """What ``migrate`` would write, as phrases per app (``{}`` when models and migrations
-    agree). For CI: with ``strict=True`` a difference raises :class:`ModelsChangedError`."""
+    agree). For CI: with ``strict=True`` a difference raises
+    :class:`~ormar_bot_core.errors.ModelsChangedError`."""
     results = await _diff_apps(project, project.select(app), None, live=live, write=False)
     differences = {diff.app.name: diff.changes for diff in results if diff.changes}
     if strict and differences:

@@ -36,8 +36,8 @@ def version_table(app_name: str) -> str:
 
     App names are letters, digits and underscores; a name too long for PostgreSQL is shortened
     and given a hash of the full name so that two long names never share a table. (The name
-    Alembic gives the table's primary key, ``<table>_pkc``, is shortened when the table is
-    created, see :mod:`.environment`.)
+    Alembic gives the table's primary key, ``<table>_pkc``, is shortened too when the table is
+    created.)
     """
     name = f"{VERSION_TABLE_PREFIX}{app_name}"
     if len(name) <= _MAX_IDENTIFIER:

@@ -129,6 +129,7 @@ class DiscordServer:
         heartbeat_interval: float = 41.25,
     ) -> None:
         self.shard_count = shard_count
+        """The shard count ``/gateway/bot`` recommends; guilds are spread over this many shards."""
         self.snowflakes = Snowflakes()
         self.bot_user = User(self.snowflakes.next(), bot_name, bot=True)
         """The bot's own account."""
@@ -138,7 +139,11 @@ class DiscordServer:
         self.user = User(self.snowflakes.next(), "tester")
         """The user test messages come from unless told otherwise."""
         self.users: list[User] = [self.owner, self.user]
+        """Every user but the bot: :attr:`owner`, :attr:`user`, then those of :meth:`add_user`,
+        in order. Each is a member of the guilds added after it."""
         self.guilds: list[Guild] = []
+        """Every guild, in the order :meth:`add_guild` added them (``guilds[0].channel`` is the
+        first channel of the first)."""
         self.replies: list[Message] = []
         """Every message the bot posted, in order."""
         self.unhandled_requests: list[str] = []
