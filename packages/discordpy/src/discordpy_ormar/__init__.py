@@ -2,11 +2,21 @@
 
 .. code-block:: python
 
+    import os
+
     import discord
     from discordpy_ormar import Bot
 
-    bot = Bot("!", "sqlite:///bot.sqlite", intents=discord.Intents.default())
-    bot.run(TOKEN)
+
+    class MyBot(Bot):
+        async def setup_hook(self) -> None:
+            await self.load_extension("cogs.example")
+
+
+    bot = MyBot("!", "sqlite:///bot.sqlite", intents=discord.Intents.default())
+
+    if __name__ == "__main__":  # the migration command imports this module to find the bot
+        bot.run(os.environ["DISCORD_TOKEN"])
 
 The database connects at the start of ``login()``, before ``setup_hook`` and the gateway
 connection, so extensions loaded in ``setup_hook`` can already query it. ``close()`` awaits every

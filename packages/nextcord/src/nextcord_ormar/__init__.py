@@ -2,12 +2,16 @@
 
 .. code-block:: python
 
+    import os
+
     import nextcord
     from nextcord_ormar import Bot
 
     bot = Bot("!", "sqlite:///bot.sqlite", intents=nextcord.Intents.default())
     bot.load_extension("cogs.example")
-    bot.run(TOKEN)
+
+    if __name__ == "__main__":  # the migration command imports this module to find the bot
+        bot.run(os.environ["DISCORD_TOKEN"])
 
 The database connects in ``login()``, before the gateway connection, so no event can reach a cog
 before its tables are usable. ``close()`` removes the cogs, lets tasks spawned by a ``cog_unload``

@@ -3,16 +3,34 @@
 Install with ``pip install ormar-bot-core[testing]`` (it needs aiohttp, which every Discord
 library already depends on). Nothing here imports a Discord library until you ask for one.
 
+A discord.py bot with a ``!ping`` command, on an in-memory database, tested with pytest and
+pytest-asyncio (``asyncio_mode = "auto"``):
+
 .. code-block:: python
 
+    import discord
+    from discord.ext import commands
+    from discordpy_ormar import Bot
     from ormar_bot_core.testing import DiscordServer, point_client_at, running_bot
+
+
+    def make_bot() -> Bot:
+        intents = discord.Intents.default()
+        intents.message_content = True
+        bot = Bot("!", "sqlite://", intents=intents)
+
+        @bot.command()
+        async def ping(ctx: commands.Context[Bot]) -> None:
+            await ctx.send("pong")
+
+        return bot
+
 
     async def test_ping() -> None:
         async with DiscordServer() as server:
             guild = server.add_guild()
             with point_client_at("discord", server):
-                bot = make_bot()
-                async with running_bot(bot, server):
+                async with running_bot(make_bot(), server):
                     [reply] = await server.ask(guild.channel, "!ping")
         assert reply.content == "pong"
 

@@ -1,8 +1,8 @@
 """A pytest plugin: a running bot of your own class, a local Discord and a fresh database per test.
 
-Installed with ``ormar-bot-core[testing]`` and loaded by pytest on its own (entry point
-``ormar_bot``; ``-p no:ormar_bot`` turns it off). It needs pytest-asyncio. Tell it how to build
-your bot, with an ini option or a fixture:
+It comes with every install of ormar-bot-core and pytest loads it on its own (entry point
+``ormar_bot``; ``-p no:ormar_bot`` turns it off). Its fixtures need the ``testing`` extra (for
+aiohttp) and pytest-asyncio. Tell it how to build your bot, with an ini option or a fixture:
 
 .. code-block:: ini
 
@@ -11,11 +11,17 @@ your bot, with an ini option or a fixture:
 
 .. code-block:: python
 
+    import pytest
+
+    from bot import create_bot
+
+
     @pytest.fixture
     def bot_factory():
         return create_bot  # called with the test's database URL
 
-Fixtures (all per test): :func:`discord_server` (a started
+Fixtures (all per test, requested by name as a test's arguments; the parameters listed below
+are the fixtures each one uses): :func:`discord_server` (a started
 :class:`~ormar_bot_core.testing.DiscordServer` with one guild), :func:`discord_channel` (its
 first channel), :func:`bot_database_url`, :func:`bot_modules` and :func:`discord_bot` (your bot,
 connected, its migrations applied; closed after the test). Isolation is a fresh database per
