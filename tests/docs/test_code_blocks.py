@@ -1,4 +1,5 @@
-"""Every Python code block of the documentation runs or is imported by a test.
+"""Every Python code block of the documentation runs or is imported by a test; those of the
+packages' docstrings (the API reference) are compiled.
 
 The pages are ``docs/*.rst`` and the README files (the repository's and each package's, which
 PyPI shows). In an rst page, a ``.. code-block::`` may be preceded by a comment that says how to
@@ -49,7 +50,7 @@ import sys
 import textwrap
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +303,31 @@ def test_the_docs_have_checked_blocks() -> None:
 
 @pytest.mark.parametrize("block", PYTHON, ids=_ids(PYTHON))
 def test_python_block_compiles(block: Block) -> None:
+    _compile(block)
+
+
+def docstring_blocks() -> list[Block]:
+    """The Python blocks of the packages' docstrings, which the API reference shows. They are
+    fragments of a user's code (``...`` for the rest), so they are compiled, not run."""
+    sources = sorted(ROOT.glob("packages/*/src/**/*.py"))
+    return [
+        replace(block, page=str(source.relative_to(ROOT)), kind="compile")
+        for source in sources
+        for block in parse_page(source)
+        if block.language == "python"
+    ]
+
+
+DOCSTRINGS = docstring_blocks()
+
+
+def test_the_docstrings_have_blocks() -> None:
+    assert len(DOCSTRINGS) >= 10
+    assert {Path(block.page).parts[1] for block in DOCSTRINGS} == {"core", "nextcord", "discordpy"}
+
+
+@pytest.mark.parametrize("block", DOCSTRINGS, ids=_ids(DOCSTRINGS))
+def test_docstring_block_compiles(block: Block) -> None:
     _compile(block)
 
 
