@@ -179,6 +179,11 @@ def test_names_given_by_hand_and_check_constraints_are_shortened_too() -> None:
     assert short_name(long_index) != long_index
 
 
+# ormar resolves forward references through pydantic, which on Python 3.13 calls
+# typing.ForwardRef._evaluate in a way that warns; users' code sees the same warning.
+@pytest.mark.filterwarnings(
+    "ignore:Failing to pass a value to the 'type_params' parameter:DeprecationWarning"
+)
 def test_a_foreign_key_resolved_later_is_shortened() -> None:
     guilds = OrmarApp.create_app("guildsettings")
     reminders = OrmarApp.create_app("reminders")
