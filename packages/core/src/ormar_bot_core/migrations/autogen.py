@@ -344,7 +344,9 @@ def compare_server_default(
     return expected != found
 
 
+# The size prefixes of MySQL's BLOB and TEXT types, with the longest length each holds.
 _MYSQL_SIZES = ((255, "TINY"), (65535, ""), (16777215, "MEDIUM"))
+_MYSQL_LARGEST = "LONG"
 
 
 def _mysql_sized(type_: TypeEngine[Any], family: str) -> str:
@@ -355,7 +357,7 @@ def _mysql_sized(type_: TypeEngine[Any], family: str) -> str:
     for limit, size in _MYSQL_SIZES:
         if length <= limit:
             return f"{size}{family}"
-    return f"LONG{family}"
+    return f"{_MYSQL_LARGEST}{family}"
 
 
 def compare_type(
@@ -380,12 +382,21 @@ def compare_type(
             getattr(sqlalchemy, family),
         ):
             found = type(inspected_type).__name__
-            if found.endswith(family) and found in {f"{size}{family}" for size in _SIZES}:
+            sizes = (*(size for _, size in _MYSQL_SIZES), _MYSQL_LARGEST)
+            if found in {f"{size}{family}" for size in sizes}:
                 return found != _mysql_sized(metadata_type, family)
     return None
 
 
-_SIZES = ("TINY", "", "MEDIUM", "LONG")
+def _comparing(ownership: Ownership) -> dict[str, Any]:
+    """How autogenerate compares models with a database: which tables, and what counts as a
+    change."""
+    return {
+        "compare_type": compare_type,
+        "compare_server_default": compare_server_default,
+        "include_name": ownership.include_name,
+        "include_object": ownership.include_object,
+    }
 
 
 def context_options(config: Config) -> dict[str, Any]:
@@ -395,10 +406,7 @@ def context_options(config: Config) -> dict[str, Any]:
         "target_metadata": config.target_metadata,
         "version_table": config.version_table,
         "render_as_batch": True,
-        "compare_type": compare_type,
-        "compare_server_default": compare_server_default,
-        "include_name": ownership.include_name,
-        "include_object": ownership.include_object,
+        **_comparing(ownership),
         "render_item": TypeRenderer(),
         "on_version_apply": config.note_step,
     }
@@ -420,13 +428,7 @@ class Comparison:
         self, connection: Connection, metadata: sqlalchemy.MetaData, ownership: Ownership
     ) -> None:
         self.metadata = metadata
-        options = {
-            "target_metadata": metadata,
-            "compare_type": compare_type,
-            "compare_server_default": compare_server_default,
-            "include_name": ownership.include_name,
-            "include_object": ownership.include_object,
-        }
+        options = {"target_metadata": metadata, **_comparing(ownership)}
         self.context = MigrationContext.configure(connection, opts=options)
 
     def compare(self) -> ops.UpgradeOps:

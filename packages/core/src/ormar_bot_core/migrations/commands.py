@@ -168,11 +168,8 @@ def _applying(
     states: dict[str, AppState] = {}
     for app, config, target in steps:
         if not config.has_history():
-            if target not in _HEADS and target != "base":
-                check_revision(config, target)
             states[app.name] = AppState(app.name, (), (), has_history=False)
             continue
-        check_revision(config, target)
         if legacy.adopt_version_table(connection, config, tables):
             tables.add(config.version_table)
         heads = _database_heads(connection, config, tables)
@@ -393,7 +390,8 @@ async def downgrade(project: Project, app: str | None, revision: str = "-1") -> 
 
 
 def _check_target(project: Project, apps: Sequence[OrmarApp], revision: str) -> None:
-    """Refuse a revision an app does not have before connecting (as :func:`_applying` would).
+    """Refuse a revision an app does not have, before connecting (:func:`_applying` relies on
+    it).
 
     :raises RevisionNotFoundError: an app has no such revision.
     """

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..apps import OrmarApp
 from ..errors import MigrationUsageError
+from ..naming import MAX_NAME_LENGTH
 
 __all__ = [
     "LEGACY_VERSION_TABLE",
@@ -26,8 +27,6 @@ VERSION_TABLE_PREFIX = "alembic_version_"
 LEGACY_VERSION_TABLE = "alembic.{app}"
 """How nextcord-ormar 0.3 named an app's version table."""
 
-# PostgreSQL truncates identifiers to 63 bytes, MySQL/MariaDB refuse more than 64.
-_MAX_IDENTIFIER = 63
 _NUMBERED = re.compile(r"\d+\Z")
 
 
@@ -40,10 +39,10 @@ def version_table(app_name: str) -> str:
     created.)
     """
     name = f"{VERSION_TABLE_PREFIX}{app_name}"
-    if len(name) <= _MAX_IDENTIFIER:
+    if len(name) <= MAX_NAME_LENGTH:
         return name
     digest = hashlib.sha1(app_name.encode(), usedforsecurity=False).hexdigest()[:8]
-    return f"{name[: _MAX_IDENTIFIER - 9]}_{digest}"
+    return f"{name[: MAX_NAME_LENGTH - 9]}_{digest}"
 
 
 def legacy_version_table(app_name: str) -> str:

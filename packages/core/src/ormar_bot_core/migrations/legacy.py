@@ -153,14 +153,13 @@ def adopt_names(
         for each in inspector.get_indexes(table)
         if not each.get("unique") and "duplicates_constraint" not in each
     ]
+    reflected_foreign_keys = inspector.get_foreign_keys(table)
     plan = {
         "index": _renaming(indexes, reflected_indexes, "column_names"),
         "unique": _renaming(
             unique, inspector.get_unique_constraints(table), "column_names", unnamed=True
         ),
-        "foreignkey": _renaming(
-            foreign_keys, inspector.get_foreign_keys(table), "constrained_columns"
-        ),
+        "foreignkey": _renaming(foreign_keys, reflected_foreign_keys, "constrained_columns"),
     }
     if not any(plan.values()):
         return
@@ -168,12 +167,11 @@ def adopt_names(
     if dialect == "sqlite":
         _rename_by_copy(table, indexes, unique, foreign_keys)
         return
-    preparer = connection.dialect.identifier_preparer
-    quoted = preparer.quote(table)
-    fks = {fk["name"]: fk for fk in inspector.get_foreign_keys(table)}
+    quoted = _quote(table)
+    fks = {fk["name"]: fk for fk in reflected_foreign_keys}
     for kind, renames_ in plan.items():
         for old, new in renames_:
-            q_old, q_new = preparer.quote(str(old)), preparer.quote(new)
+            q_old, q_new = _quote(str(old)), _quote(new)
             if dialect == "postgresql":
                 if kind == "index":
                     op.execute(f"ALTER INDEX {q_old} RENAME TO {q_new}")

@@ -112,9 +112,10 @@ def check_revision(config: Config, revision: str) -> None:
             )
         if _SYMBOLIC.match(target):
             continue
-        known = revisions_of(config)
+        scripts = script_directory(config) if config.has_history() else None
+        known = revisions_of(config, scripts) if scripts is not None else []
         try:
-            found = script_directory(config).get_revisions(part) if known else ()
+            found = scripts.get_revisions(part) if scripts is not None and known else ()
         except Exception:  # noqa: BLE001 - Alembic answers malformed ids ('@') with anything
             found = ()
         if not found:
